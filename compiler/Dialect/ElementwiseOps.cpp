@@ -1,0 +1,109 @@
+//===- ElementwiseOps.cpp - add, sub, mul, div and unary math -------------===//
+//
+// For each elementwise op: its scalar body and its folders. The shape rule
+// (operands and result share one type) is derived by ODS.
+//
+//===----------------------------------------------------------------------===//
+#include "OpSupport.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/BuiltinAttributes.h"
+
+using namespace mlir;
+
+namespace gradc::grad {
+namespace {
+
+/// True when `attr` is a constant whose every element equals `value`.
+bool isSplatOf(Attribute attr, double value) {
+  auto splat = dyn_cast_or_null<SplatElementsAttr>(attr);
+  if (!splat || !isa<FloatType>(splat.getElementType()))
+    return false;
+  return splat.getSplatValue<APFloat>().convertToDouble() == value;
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Scalar bodies
+//===----------------------------------------------------------------------===//
+
+Value AddOp::buildScalar(OpBuilder &b, Location loc, ValueRange x) {
+  return b.create<arith::AddFOp>(loc, x[0], x[1]);
+}
+Value SubOp::buildScalar(OpBuilder &b, Location loc, ValueRange x) {
+  return b.create<arith::SubFOp>(loc, x[0], x[1]);
+}
+Value MulOp::buildScalar(OpBuilder &b, Location loc, ValueRange x) {
+  return b.create<arith::MulFOp>(loc, x[0], x[1]);
+}
+Value DivOp::buildScalar(OpBuilder &b, Location loc, ValueRange x) {
+  return b.create<arith::DivFOp>(loc, x[0], x[1]);
+}
+Value NegOp::buildScalar(OpBuilder &b, Location loc, ValueRange x) {
+  return b.create<arith::NegFOp>(loc, x[0]);
+}
+Value ExpOp::buildScalar(OpBuilder &b, Location loc, ValueRange x) {
+  return b.create<math::ExpOp>(loc, x[0]);
+}
+Value LogOp::buildScalar(OpBuilder &b, Location loc, ValueRange x) {
+  return b.create<math::LogOp>(loc, x[0]);
+}
+Value SqrtOp::buildScalar(OpBuilder &b, Location loc, ValueRange x) {
+  return b.create<math::SqrtOp>(loc, x[0]);
+}
+Value TanhOp::buildScalar(OpBuilder &b, Location loc, ValueRange x) {
+  return b.create<math::TanhOp>(loc, x[0]);
+}
+Value SigmoidOp::buildScalar(OpBuilder &b, Location loc, ValueRange x) {
+  Value one = scalarConstant(b, loc, x[0].getType(), 1.0);
+  Value negated = b.create<arith::NegFOp>(loc, x[0]);
+  Value denominator =
+      b.create<arith::AddFOp>(loc, one, b.create<math::ExpOp>(loc, negated));
+  return b.create<arith::DivFOp>(loc, one, denominator);
+}
+Value ReluOp::buildScalar(OpBuilder &b, Location loc, ValueRange x) {
+  Value zero = scalarConstant(b, loc, x[0].getType(), 0.0);
+  return b.create<arith::MaximumFOp>(loc, x[0], zero);
+}
+
+//===----------------------------------------------------------------------===//
+// Folders: identities that hold exactly in IEEE arithmetic.
+//===----------------------------------------------------------------------===//
+
+OpFoldResult AddOp::fold(FoldAdaptor adaptor) {
+  if (isSplatOf(adaptor.getRhs(), 0.0))
+    return getLhs();
+  if (isSplatOf(adaptor.getLhs(), 0.0))
+    return getRhs();
+  return {};
+}
+
+OpFoldResult SubOp::fold(FoldAdaptor adaptor) {
+  if (isSplatOf(adaptor.getRhs(), 0.0))
+    return getLhs();
+  return {};
+}
+
+OpFoldResult MulOp::fold(FoldAdaptor adaptor) {
+  if (isSplatOf(adaptor.getRhs(), 1.0))
+    return getLhs();
+  if (isSplatOf(adaptor.getLhs(), 1.0))
+    return getRhs();
+  return {};
+}
+
+OpFoldResult DivOp::fold(FoldAdaptor adaptor) {
+  if (isSplatOf(adaptor.getRhs(), 1.0))
+    return getLhs();
+  return {};
+}
+
+OpFoldResult NegOp::fold(FoldAdaptor) {
+  if (auto inner = getInput().getDefiningOp<NegOp>())
+    return inner.getInput();
+  return {};
+}
+
+} // namespace gradc::grad

@@ -1,0 +1,201 @@
+//===- LossOps.cpp - softmax, log_softmax, one_hot and the losses ---------===//
+//
+// These ops lower by decomposition into simpler grad ops, which the
+// grad-to-linalg conversion then lowers in turn. Softmax subtracts the row
+// maximum first so exp never overflows.
+//
+//===----------------------------------------------------------------------===//
+#include "OpSupport.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+
+using namespace mlir;
+
+namespace gradc::grad {
+namespace {
+
+/// `x - max(x, axis)` broadcast back to x's shape.
+Value shiftByMax(OpBuilder &b, Location loc, Value x, int64_t axis) {
+  auto type = cast<RankedTensorType>(x.getType());
+  auto axes = b.getDenseI64ArrayAttr({axis});
+  Value max = b.create<ReduceMaxOp>(loc, x, axes, b.getBoolAttr(true));
+  Value spread =
+      b.create<BroadcastOp>(loc, max, b.getDenseI64ArrayAttr(type.getShape()));
+  return b.create<SubOp>(loc, x, spread);
+}
+
+/// sum(exp(shifted), axis), kept as size 1 and broadcast back.
+Value sumOfExp(OpBuilder &b, Location loc, Value shifted, int64_t axis) {
+  auto type = cast<RankedTensorType>(shifted.getType());
+  Value sum = b.create<ReduceSumOp>(loc, b.create<ExpOp>(loc, shifted),
+                                    b.getDenseI64ArrayAttr({axis}),
+                                    b.getBoolAttr(true));
+  return b.create<BroadcastOp>(loc, sum,
+                               b.getDenseI64ArrayAttr(type.getShape()));
+}
+
+LogicalResult inferSoftmaxLike(std::optional<Location> loc, StringRef opName,
+                               Value input, int64_t axis,
+                               SmallVectorImpl<Type> &results) {
+  auto type = cast<RankedTensorType>(input.getType());
+  if (failed(normalizeAxis(loc, opName, axis, type.getRank())))
+    return failure();
+  results.push_back(type);
+  return success();
+}
+
+int64_t resolvedAxis(int64_t axis, Value input) {
+  return axis < 0 ? axis + cast<RankedTensorType>(input.getType()).getRank()
+                  : axis;
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// softmax, log_softmax
+//===----------------------------------------------------------------------===//
+
+LogicalResult SoftmaxOp::inferReturnTypes(MLIRContext *,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &results) {
+  return inferSoftmaxLike(loc, "softmax", adaptor.getInput(),
+                          adaptor.getAxis(), results);
+}
+
+Value SoftmaxOp::lowerToLinalg(OpBuilder &b) {
+  int64_t axis = resolvedAxis(getAxis(), getInput());
+  Value shifted = shiftByMax(b, getLoc(), getInput(), axis);
+  Value numerator = b.create<ExpOp>(getLoc(), shifted);
+  return b.create<DivOp>(getLoc(), numerator,
+                         sumOfExp(b, getLoc(), shifted, axis));
+}
+
+LogicalResult LogSoftmaxOp::inferReturnTypes(MLIRContext *,
+                                             std::optional<Location> loc,
+                                             Adaptor adaptor,
+                                             SmallVectorImpl<Type> &results) {
+  return inferSoftmaxLike(loc, "log_softmax", adaptor.getInput(),
+                          adaptor.getAxis(), results);
+}
+
+Value LogSoftmaxOp::lowerToLinalg(OpBuilder &b) {
+  int64_t axis = resolvedAxis(getAxis(), getInput());
+  Value shifted = shiftByMax(b, getLoc(), getInput(), axis);
+  Value logSum =
+      b.create<LogOp>(getLoc(), sumOfExp(b, getLoc(), shifted, axis));
+  return b.create<SubOp>(getLoc(), shifted, logSum);
+}
+
+//===----------------------------------------------------------------------===//
+// one_hot
+//===----------------------------------------------------------------------===//
+
+LogicalResult OneHotOp::inferReturnTypes(MLIRContext *context,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &results) {
+  auto labelsType = cast<RankedTensorType>(adaptor.getLabels().getType());
+  if (labelsType.getRank() != 1)
+    return shapeError(loc, "one_hot",
+                      describe(adaptor.getLabels(), "labels") +
+                          "; labels must be 1-D");
+  auto classes = static_cast<int64_t>(adaptor.getClasses());
+  if (classes <= 0)
+    return shapeError(loc, "one_hot", "classes must be positive");
+  Type elementType = Float32Type::get(context);
+  if (auto dtype = adaptor.getDtype()) {
+    if (!isa<Float32Type, Float64Type>(*dtype))
+      return shapeError(loc, "one_hot", "dtype must be f32 or f64");
+    elementType = *dtype;
+  }
+  results.push_back(RankedTensorType::get(
+      {labelsType.getDimSize(0), classes}, elementType));
+  return success();
+}
+
+Value OneHotOp::lowerToLinalg(OpBuilder &b) {
+  AffineMap labelPerRow =
+      AffineMap::get(2, 0, {b.getAffineDimExpr(0)}, b.getContext());
+  Type elementType = getType().getElementType();
+  return buildGeneric(
+      b, getLoc(), getType(), getLabels(), labelPerRow,
+      [&](OpBuilder &nested, Location loc, ValueRange x) -> Value {
+        Value column = nested.create<linalg::IndexOp>(loc, 1);
+        Value label = nested.create<arith::IndexCastOp>(
+            loc, nested.getIndexType(), x[0]);
+        Value hit = nested.create<arith::CmpIOp>(
+            loc, arith::CmpIPredicate::eq, column, label);
+        return nested.create<arith::SelectOp>(
+            loc, hit, scalarConstant(nested, loc, elementType, 1.0),
+            scalarConstant(nested, loc, elementType, 0.0));
+      });
+}
+
+//===----------------------------------------------------------------------===//
+// softmax_cross_entropy: -mean_n sum_c one_hot(y)[n,c] * log_softmax(x)[n,c]
+//===----------------------------------------------------------------------===//
+
+LogicalResult SoftmaxCrossEntropyOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &results) {
+  Value logits = adaptor.getLogits(), labels = adaptor.getLabels();
+  auto logitsType = cast<RankedTensorType>(logits.getType());
+  auto labelsType = cast<RankedTensorType>(labels.getType());
+  if (logitsType.getRank() != 2 || labelsType.getRank() != 1)
+    return shapeError(loc, "softmax_cross_entropy",
+                      describe(logits, "logits") + " and " +
+                          describe(labels, "labels") +
+                          "; expected logits [N, classes] and labels [N]");
+  if (logitsType.getDimSize(0) != labelsType.getDimSize(0))
+    return shapeError(loc, "softmax_cross_entropy",
+                      describe(logits, "logits") + " but " +
+                          describe(labels, "labels") + "; " +
+                          Twine(logitsType.getDimSize(0)) +
+                          " != " + Twine(labelsType.getDimSize(0)));
+  results.push_back(RankedTensorType::get({}, logitsType.getElementType()));
+  return success();
+}
+
+Value SoftmaxCrossEntropyOp::lowerToLinalg(OpBuilder &b) {
+  Location loc = getLoc();
+  auto logitsType = getLogits().getType();
+  Value logProbs = b.create<LogSoftmaxOp>(loc, getLogits(), b.getI64IntegerAttr(-1));
+  Value targets = b.create<OneHotOp>(
+      loc, getLabels(), b.getI64IntegerAttr(logitsType.getDimSize(1)),
+      TypeAttr::get(logitsType.getElementType()));
+  Value picked = b.create<ReduceSumOp>(loc, b.create<MulOp>(loc, targets, logProbs),
+                                       b.getDenseI64ArrayAttr({1}),
+                                       b.getBoolAttr(false));
+  Value mean = b.create<ReduceMeanOp>(loc, picked, DenseI64ArrayAttr(),
+                                      b.getBoolAttr(false));
+  return b.create<NegOp>(loc, mean);
+}
+
+//===----------------------------------------------------------------------===//
+// mse
+//===----------------------------------------------------------------------===//
+
+LogicalResult MseOp::inferReturnTypes(MLIRContext *,
+                                      std::optional<Location> loc,
+                                      Adaptor adaptor,
+                                      SmallVectorImpl<Type> &results) {
+  Value prediction = adaptor.getPrediction(), target = adaptor.getTarget();
+  if (prediction.getType() != target.getType())
+    return shapeError(loc, "mse",
+                      describe(prediction, "prediction") + " but " +
+                          describe(target, "target") +
+                          "; they must have the same shape and type");
+  auto type = cast<RankedTensorType>(prediction.getType());
+  results.push_back(RankedTensorType::get({}, type.getElementType()));
+  return success();
+}
+
+Value MseOp::lowerToLinalg(OpBuilder &b) {
+  Value error = b.create<SubOp>(getLoc(), getPrediction(), getTarget());
+  return b.create<ReduceMeanOp>(getLoc(), b.create<MulOp>(getLoc(), error, error),
+                                DenseI64ArrayAttr(), b.getBoolAttr(false));
+}
+
+} // namespace gradc::grad

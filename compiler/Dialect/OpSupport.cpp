@@ -1,0 +1,150 @@
+//===- OpSupport.cpp - helpers shared by the grad ops' definitions --------===//
+#include "OpSupport.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+
+namespace gradc::grad {
+
+std::string formatType(Type type) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor) {
+    os << type;
+    return text;
+  }
+  os << tensor.getElementType() << "[";
+  llvm::interleave(tensor.getShape(), os, ",");
+  os << "]";
+  return text;
+}
+
+std::string describe(Value value, StringRef role) {
+  std::string name = role.str();
+  if (auto named = dyn_cast<NameLoc>(value.getLoc()))
+    name = named.getName().str();
+  return name + " is " + formatType(value.getType());
+}
+
+LogicalResult shapeError(std::optional<Location> loc, StringRef opName,
+                         const Twine &message) {
+  return emitOptionalError(loc, opName, ": ", message);
+}
+
+FailureOr<int64_t> normalizeAxis(std::optional<Location> loc, StringRef opName,
+                                 int64_t axis, int64_t rank) {
+  int64_t resolved = axis < 0 ? axis + rank : axis;
+  if (resolved < 0 || resolved >= rank)
+    return shapeError(loc, opName,
+                      "axis " + Twine(axis) + " is out of range for rank " +
+                          Twine(rank) + " (valid: " + Twine(-rank) + " to " +
+                          Twine(rank - 1) + ")");
+  return resolved;
+}
+
+static TypedAttr floatAttr(Type type, double value) {
+  return FloatAttr::get(type, value);
+}
+
+Value splatConstant(OpBuilder &b, Location loc, RankedTensorType type,
+                    double value) {
+  auto attr =
+      SplatElementsAttr::get(type, floatAttr(type.getElementType(), value));
+  return b.create<ConstantOp>(loc, attr);
+}
+
+Value scalarConstant(OpBuilder &b, Location loc, Type type, double value) {
+  return b.create<arith::ConstantOp>(loc, floatAttr(type, value));
+}
+
+Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type,
+                  std::optional<double> fillValue) {
+  Value empty = b.create<tensor::EmptyOp>(loc, type.getShape(),
+                                          type.getElementType());
+  if (!fillValue)
+    return empty;
+  Value scalar = scalarConstant(b, loc, type.getElementType(), *fillValue);
+  return b.create<linalg::FillOp>(loc, scalar, empty).getResult(0);
+}
+
+Value buildGeneric(OpBuilder &b, Location loc, RankedTensorType resultType,
+                   ValueRange operands, ArrayRef<AffineMap> inputMaps,
+                   ScalarBodyFn body) {
+  int64_t rank = resultType.getRank();
+  AffineMap identity = b.getMultiDimIdentityMap(rank);
+  SmallVector<AffineMap> maps(inputMaps.begin(), inputMaps.end());
+  if (maps.empty())
+    maps.assign(operands.size(), identity);
+  maps.push_back(identity);
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  auto generic = b.create<linalg::GenericOp>(
+      loc, resultType, operands, emptyTensor(b, loc, resultType), maps,
+      iterators, [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+        Value result = body(nested, nestedLoc, args.drop_back());
+        nested.create<linalg::YieldOp>(nestedLoc, result);
+      });
+  return generic.getResult(0);
+}
+
+Value buildReduction(OpBuilder &b, Location loc, Value input,
+                     ArrayRef<int64_t> axes, double initValue,
+                     ScalarBodyFn combine) {
+  auto inputType = cast<RankedTensorType>(input.getType());
+  int64_t rank = inputType.getRank();
+  SmallVector<int64_t> keptShape;
+  SmallVector<AffineExpr> keptDims;
+  SmallVector<utils::IteratorType> iterators;
+  for (int64_t dim = 0; dim < rank; ++dim) {
+    bool reduced = llvm::is_contained(axes, dim);
+    iterators.push_back(reduced ? utils::IteratorType::reduction
+                                : utils::IteratorType::parallel);
+    if (reduced)
+      continue;
+    keptShape.push_back(inputType.getDimSize(dim));
+    keptDims.push_back(b.getAffineDimExpr(dim));
+  }
+  auto resultType =
+      RankedTensorType::get(keptShape, inputType.getElementType());
+  Value init = emptyTensor(b, loc, resultType, initValue);
+  SmallVector<AffineMap> maps = {
+      b.getMultiDimIdentityMap(rank),
+      AffineMap::get(rank, 0, keptDims, b.getContext())};
+  auto generic = b.create<linalg::GenericOp>(
+      loc, resultType, input, init, maps, iterators,
+      [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+        // args = (element, accumulator); combine(accumulator, element).
+        Value result = combine(nested, nestedLoc, {args[1], args[0]});
+        nested.create<linalg::YieldOp>(nestedLoc, result);
+      });
+  return generic.getResult(0);
+}
+
+Value buildReshape(OpBuilder &b, Location loc, Value input,
+                   RankedTensorType resultType) {
+  auto inputType = cast<RankedTensorType>(input.getType());
+  if (inputType == resultType)
+    return input;
+  if (inputType.getRank() > resultType.getRank()) {
+    if (auto groups = getReassociationIndicesForReshape(inputType, resultType))
+      return b.create<tensor::CollapseShapeOp>(loc, resultType, input,
+                                               *groups);
+  } else if (inputType.getRank() < resultType.getRank()) {
+    if (auto groups = getReassociationIndicesForReshape(inputType, resultType))
+      return b.create<tensor::ExpandShapeOp>(loc, resultType, input, *groups);
+  }
+  // No direct regrouping: go through the flat 1-D view.
+  auto flatType = RankedTensorType::get({inputType.getNumElements()},
+                                        inputType.getElementType());
+  Value flat = buildReshape(b, loc, input, flatType);
+  return buildReshape(b, loc, flat, resultType);
+}
+
+} // namespace gradc::grad

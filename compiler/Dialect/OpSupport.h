@@ -1,0 +1,76 @@
+//===- OpSupport.h - helpers shared by the grad ops' definitions -*- C++ -*-===//
+//
+// Shape-rule diagnostics and the linalg building blocks that the per-op
+// lowerings are written with. Private to compiler/Dialect.
+//
+//===----------------------------------------------------------------------===//
+#ifndef GRADC_COMPILER_DIALECT_OPSUPPORT_H
+#define GRADC_COMPILER_DIALECT_OPSUPPORT_H
+
+#include "gradc/Dialect/GradDialect.h"
+
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
+
+#include <optional>
+#include <string>
+
+namespace gradc::grad {
+
+/// "f32[100,784]": a tensor type as the .grad language spells it.
+std::string formatType(mlir::Type type);
+
+/// "x is f32[100,784]" when the value carries a source name, otherwise
+/// "<role> is f32[...]" (role is e.g. "lhs" or "the input").
+std::string describe(mlir::Value value, llvm::StringRef role);
+
+/// Emits "<op>: <message>" at `loc` if there is one; always returns failure.
+mlir::LogicalResult shapeError(std::optional<mlir::Location> loc,
+                               llvm::StringRef opName,
+                               const llvm::Twine &message);
+
+/// Resolves a possibly negative axis against `rank`; fails with a diagnostic
+/// naming the op when it is out of range.
+mlir::FailureOr<int64_t> normalizeAxis(std::optional<mlir::Location> loc,
+                                       llvm::StringRef opName, int64_t axis,
+                                       int64_t rank);
+
+/// A splat constant of `type` holding `value`, as a grad.constant.
+mlir::Value splatConstant(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::RankedTensorType type, double value);
+
+/// A scalar arith constant of float type `type`.
+mlir::Value scalarConstant(mlir::OpBuilder &b, mlir::Location loc,
+                           mlir::Type type, double value);
+
+/// tensor.empty of `type`, optionally filled with `fillValue`.
+mlir::Value emptyTensor(mlir::OpBuilder &b, mlir::Location loc,
+                        mlir::RankedTensorType type,
+                        std::optional<double> fillValue = std::nullopt);
+
+using ScalarBodyFn = llvm::function_ref<mlir::Value(
+    mlir::OpBuilder &, mlir::Location, mlir::ValueRange)>;
+
+/// A linalg.generic over `resultType`'s iteration space reading each operand
+/// through its indexing map (identity when `inputMaps` is empty).
+mlir::Value buildGeneric(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::RankedTensorType resultType,
+                         mlir::ValueRange operands,
+                         llvm::ArrayRef<mlir::AffineMap> inputMaps,
+                         ScalarBodyFn body);
+
+/// Reduces `input` over the (normalized, sorted) `axes`, starting from
+/// `initValue`, combining accumulator and element with `combine`. Returns a
+/// tensor without the reduced axes.
+mlir::Value buildReduction(mlir::OpBuilder &b, mlir::Location loc,
+                           mlir::Value input, llvm::ArrayRef<int64_t> axes,
+                           double initValue, ScalarBodyFn combine);
+
+/// Reshapes between two types with the same element count, using
+/// tensor.collapse_shape/expand_shape (views after bufferization).
+mlir::Value buildReshape(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::Value input, mlir::RankedTensorType resultType);
+
+} // namespace gradc::grad
+
+#endif // GRADC_COMPILER_DIALECT_OPSUPPORT_H

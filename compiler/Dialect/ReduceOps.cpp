@@ -1,0 +1,115 @@
+//===- ReduceOps.cpp - reduce_sum, reduce_mean, reduce_max ----------------===//
+#include "OpSupport.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+
+#include <limits>
+
+using namespace mlir;
+
+namespace gradc::grad {
+namespace {
+
+/// The sorted, de-duplicated, non-negative axes of a reduction; every axis
+/// when `axes` is absent.
+FailureOr<SmallVector<int64_t>>
+resolveAxes(std::optional<Location> loc, StringRef opName,
+            std::optional<ArrayRef<int64_t>> axes, int64_t rank) {
+  SmallVector<int64_t> resolved;
+  if (!axes) {
+    for (int64_t dim = 0; dim < rank; ++dim)
+      resolved.push_back(dim);
+    return resolved;
+  }
+  for (int64_t axis : *axes) {
+    FailureOr<int64_t> dim = normalizeAxis(loc, opName, axis, rank);
+    if (failed(dim))
+      return failure();
+    if (llvm::is_contained(resolved, *dim))
+      return shapeError(loc, opName, "axis " + Twine(axis) + " is repeated");
+    resolved.push_back(*dim);
+  }
+  llvm::sort(resolved);
+  return resolved;
+}
+
+template <typename ReduceOp>
+LogicalResult inferReduction(std::optional<Location> loc, StringRef opName,
+                             typename ReduceOp::Adaptor adaptor,
+                             SmallVectorImpl<Type> &results) {
+  auto inputType = cast<RankedTensorType>(adaptor.getInput().getType());
+  auto axes =
+      resolveAxes(loc, opName, adaptor.getAxes(), inputType.getRank());
+  if (failed(axes))
+    return failure();
+  SmallVector<int64_t> shape;
+  for (auto [dim, size] : llvm::enumerate(inputType.getShape())) {
+    if (!llvm::is_contained(*axes, static_cast<int64_t>(dim)))
+      shape.push_back(size);
+    else if (adaptor.getKeepdims())
+      shape.push_back(1);
+  }
+  results.push_back(RankedTensorType::get(shape, inputType.getElementType()));
+  return success();
+}
+
+/// Reduces, then restores size-1 axes when keepdims asks for them.
+template <typename ReduceOp>
+Value lowerReduction(ReduceOp op, OpBuilder &b, double initValue,
+                     ScalarBodyFn combine) {
+  auto axes = resolveAxes(std::nullopt, "", op.getAxes(),
+                          op.getInput().getType().getRank());
+  Value reduced =
+      buildReduction(b, op.getLoc(), op.getInput(), *axes, initValue, combine);
+  return buildReshape(b, op.getLoc(), reduced, op.getType());
+}
+
+Value addScalars(OpBuilder &b, Location loc, ValueRange x) {
+  return b.create<arith::AddFOp>(loc, x[0], x[1]);
+}
+
+} // namespace
+
+LogicalResult ReduceSumOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  return inferReduction<ReduceSumOp>(loc, "reduce_sum", adaptor, results);
+}
+
+LogicalResult ReduceMeanOp::inferReturnTypes(MLIRContext *,
+                                             std::optional<Location> loc,
+                                             Adaptor adaptor,
+                                             SmallVectorImpl<Type> &results) {
+  return inferReduction<ReduceMeanOp>(loc, "reduce_mean", adaptor, results);
+}
+
+LogicalResult ReduceMaxOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  return inferReduction<ReduceMaxOp>(loc, "reduce_max", adaptor, results);
+}
+
+Value ReduceSumOp::lowerToLinalg(OpBuilder &b) {
+  return lowerReduction(*this, b, 0.0, addScalars);
+}
+
+Value ReduceMaxOp::lowerToLinalg(OpBuilder &b) {
+  return lowerReduction(
+      *this, b, -std::numeric_limits<double>::infinity(),
+      [](OpBuilder &nested, Location loc, ValueRange x) -> Value {
+        return nested.create<arith::MaximumFOp>(loc, x[0], x[1]);
+      });
+}
+
+Value ReduceMeanOp::lowerToLinalg(OpBuilder &b) {
+  Value sum = b.create<ReduceSumOp>(getLoc(), getInput(), getAxesAttr(),
+                                    getKeepdimsAttr());
+  double count = static_cast<double>(getInput().getType().getNumElements()) /
+                 static_cast<double>(getType().getNumElements());
+  return b.create<MulOp>(getLoc(), sum,
+                         splatConstant(b, getLoc(), getType(), 1.0 / count));
+}
+
+} // namespace gradc::grad

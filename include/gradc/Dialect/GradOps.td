@@ -1,0 +1,223 @@
+//===- GradOps.td - the grad dialect's ops ----------------------*- tablegen -*-===//
+//
+// Every op works on ranked tensors of static shape. Each op infers its result
+// type from its operands and attributes (the shape rule, in the op's .cpp
+// file), and implements one of the lowering interfaces.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GRADC_DIALECT_GRADOPS_TD
+#define GRADC_DIALECT_GRADOPS_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/CommonAttrConstraints.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "gradc/Dialect/GradInterfaces.td"
+
+def Grad_Dialect : Dialect {
+  let name = "grad";
+  let summary = "Tensor ops of gradc's training graphs";
+  let cppNamespace = "::gradc::grad";
+  // Attributes stay in the attribute dictionary so the frontend can build any
+  // op generically by name (see ModelEmitter).
+  let usePropertiesForAttributes = 0;
+  let hasConstantMaterializer = 1;
+}
+
+def Grad_FloatTensor : StaticShapeTensorOf<[F32, F64]>;
+def Grad_IntTensor : StaticShapeTensorOf<[I32, I64]>;
+def Grad_Tensor : StaticShapeTensorOf<[F32, F64, I32, I64]>;
+
+class Grad_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Grad_Dialect, mnemonic, !listconcat(traits, [Pure])>;
+
+//===----------------------------------------------------------------------===//
+// Constants
+//===----------------------------------------------------------------------===//
+
+def Grad_ConstantOp : Grad_Op<"constant", [ConstantLike, InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<Grad_LowerToLinalgOpInterface>]> {
+  let summary = "A tensor constant";
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs Grad_Tensor:$result);
+  let assemblyFormat = "$value attr-dict";
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise ops: operands and result share one type (ODS derives the shape
+// rule from AllTypesMatch; the frontend inserts grad.broadcast as needed).
+//===----------------------------------------------------------------------===//
+
+class Grad_UnaryOp<string mnemonic, string summaryText>
+    : Grad_Op<mnemonic, [AllTypesMatch<["input", "result"]>,
+                         DeclareOpInterfaceMethods<InferTypeOpInterface>,
+                         DeclareOpInterfaceMethods<Grad_ElementwiseOpInterface>]> {
+  let summary = summaryText;
+  let arguments = (ins Grad_FloatTensor:$input);
+  let results = (outs Grad_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+class Grad_BinaryOp<string mnemonic, string summaryText, list<Trait> traits = []>
+    : Grad_Op<mnemonic, !listconcat(traits,
+          [AllTypesMatch<["lhs", "rhs", "result"]>,
+           DeclareOpInterfaceMethods<InferTypeOpInterface>,
+           DeclareOpInterfaceMethods<Grad_ElementwiseOpInterface>])> {
+  let summary = summaryText;
+  let arguments = (ins Grad_FloatTensor:$lhs, Grad_FloatTensor:$rhs);
+  let results = (outs Grad_FloatTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
+}
+
+def Grad_AddOp : Grad_BinaryOp<"add", "Elementwise sum", [Commutative]> {
+  let hasFolder = 1;
+}
+def Grad_SubOp : Grad_BinaryOp<"sub", "Elementwise difference"> {
+  let hasFolder = 1;
+}
+def Grad_MulOp : Grad_BinaryOp<"mul", "Elementwise product", [Commutative]> {
+  let hasFolder = 1;
+}
+def Grad_DivOp : Grad_BinaryOp<"div", "Elementwise quotient"> {
+  let hasFolder = 1;
+}
+
+def Grad_NegOp : Grad_UnaryOp<"neg", "Elementwise negation"> {
+  let hasFolder = 1;
+}
+def Grad_ExpOp : Grad_UnaryOp<"exp", "Elementwise e^x">;
+def Grad_LogOp : Grad_UnaryOp<"log", "Elementwise natural logarithm">;
+def Grad_SqrtOp : Grad_UnaryOp<"sqrt", "Elementwise square root">;
+def Grad_TanhOp : Grad_UnaryOp<"tanh", "Elementwise hyperbolic tangent">;
+def Grad_SigmoidOp : Grad_UnaryOp<"sigmoid", "Elementwise 1 / (1 + e^-x)">;
+def Grad_ReluOp : Grad_UnaryOp<"relu", "Elementwise max(x, 0)">;
+
+//===----------------------------------------------------------------------===//
+// Shape ops
+//===----------------------------------------------------------------------===//
+
+class Grad_LoweredOp<string mnemonic, list<Trait> traits = []>
+    : Grad_Op<mnemonic, !listconcat(traits,
+          [InferTypeOpAdaptor,
+           DeclareOpInterfaceMethods<Grad_LowerToLinalgOpInterface>])>;
+
+def Grad_BroadcastOp : Grad_LoweredOp<"broadcast"> {
+  let summary = "NumPy-style broadcast to a larger shape";
+  let description = [{
+    Aligns the input's dimensions with the trailing dimensions of `shape`;
+    each input dimension must equal the target dimension or be 1.
+  }];
+  let arguments = (ins Grad_FloatTensor:$input, DenseI64ArrayAttr:$shape);
+  let results = (outs Grad_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasFolder = 1;
+}
+
+def Grad_TransposeOp : Grad_LoweredOp<"transpose"> {
+  let summary = "Permutes dimensions (reverses them when `perm` is absent)";
+  let arguments = (ins Grad_FloatTensor:$input,
+                       OptionalAttr<DenseI64ArrayAttr>:$perm);
+  let results = (outs Grad_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasCanonicalizer = 1;
+}
+
+def Grad_ReshapeOp : Grad_LoweredOp<"reshape"> {
+  let summary = "Same elements in row-major order, new shape";
+  let arguments = (ins Grad_FloatTensor:$input, DenseI64ArrayAttr:$shape);
+  let results = (outs Grad_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+class Grad_ReduceOp<string mnemonic, string summaryText>
+    : Grad_LoweredOp<mnemonic> {
+  let summary = summaryText;
+  let description = [{
+    Reduces over `axes` (every axis when absent; negative axes count from
+    the end). With `keepdims`, reduced axes stay as size 1.
+  }];
+  let arguments = (ins Grad_FloatTensor:$input,
+                       OptionalAttr<DenseI64ArrayAttr>:$axes,
+                       DefaultValuedAttr<BoolAttr, "false">:$keepdims);
+  let results = (outs Grad_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+def Grad_ReduceSumOp : Grad_ReduceOp<"reduce_sum", "Sum over axes">;
+def Grad_ReduceMeanOp : Grad_ReduceOp<"reduce_mean", "Mean over axes">;
+def Grad_ReduceMaxOp : Grad_ReduceOp<"reduce_max", "Maximum over axes">;
+
+//===----------------------------------------------------------------------===//
+// Linear algebra
+//===----------------------------------------------------------------------===//
+
+def Grad_MatmulOp : Grad_LoweredOp<"matmul"> {
+  let summary = "Matrix product of 2-D tensors, optionally transposed";
+  let description = [{
+    `op(lhs) x op(rhs)` where op transposes when `transpose_lhs` /
+    `transpose_rhs` is set. Lowered to a call into the runtime's GEMM, which
+    takes the transposes as flags, so no transposed copy is ever made.
+  }];
+  let arguments = (ins Grad_FloatTensor:$lhs, Grad_FloatTensor:$rhs,
+                       DefaultValuedAttr<BoolAttr, "false">:$transpose_lhs,
+                       DefaultValuedAttr<BoolAttr, "false">:$transpose_rhs);
+  let results = (outs Grad_FloatTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Activations over an axis, and losses
+//===----------------------------------------------------------------------===//
+
+def Grad_SoftmaxOp : Grad_LoweredOp<"softmax"> {
+  let summary = "exp(x - max) / sum(exp(x - max)) along `axis`";
+  let arguments = (ins Grad_FloatTensor:$input,
+                       DefaultValuedAttr<I64Attr, "-1">:$axis);
+  let results = (outs Grad_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Grad_LogSoftmaxOp : Grad_LoweredOp<"log_softmax"> {
+  let summary = "x - max - log(sum(exp(x - max))) along `axis`";
+  let arguments = (ins Grad_FloatTensor:$input,
+                       DefaultValuedAttr<I64Attr, "-1">:$axis);
+  let results = (outs Grad_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Grad_OneHotOp : Grad_LoweredOp<"one_hot"> {
+  let summary = "Integer labels [N] to a [N, classes] 0/1 float tensor";
+  let arguments = (ins Grad_IntTensor:$labels, I64Attr:$classes,
+                       OptionalAttr<TypeAttr>:$dtype);
+  let results = (outs Grad_FloatTensor:$result);
+  let assemblyFormat = "$labels attr-dict `:` type($labels) `->` type($result)";
+}
+
+def Grad_SoftmaxCrossEntropyOp : Grad_LoweredOp<"softmax_cross_entropy"> {
+  let summary = "Mean cross-entropy of softmax(logits [N, C]) and labels [N]";
+  let arguments = (ins Grad_FloatTensor:$logits, Grad_IntTensor:$labels);
+  let results = (outs Grad_FloatTensor:$result);
+  let assemblyFormat = [{
+    $logits `,` $labels attr-dict `:` type($logits) `,` type($labels) `->` type($result)
+  }];
+}
+
+def Grad_MseOp : Grad_LoweredOp<"mse", [AllTypesMatch<["prediction", "target"]>]> {
+  let summary = "Mean of (prediction - target)^2 over all elements";
+  let arguments = (ins Grad_FloatTensor:$prediction, Grad_FloatTensor:$target);
+  let results = (outs Grad_FloatTensor:$result);
+  let assemblyFormat = "$prediction `,` $target attr-dict `:` type($prediction) `->` type($result)";
+}
+
+#endif // GRADC_DIALECT_GRADOPS_TD

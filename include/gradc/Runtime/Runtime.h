@@ -1,0 +1,31 @@
+/*===- Runtime.h - C ABI called by gradc-generated code ------------*- C -*-===*
+ *
+ * Generated code calls these with bare pointers to row-major buffers. The
+ * runtime depends on Eigen only; never on LLVM or MLIR.
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef GRADC_RUNTIME_RUNTIME_H
+#define GRADC_RUNTIME_RUNTIME_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* out[m,n] (+)= op(lhs) * op(rhs), where op(lhs) is [m,k] and op(rhs) is
+ * [k,n]; op transposes when the matching flag is non-zero, so lhs is stored
+ * as [k,m] when transpose_lhs is set. With accumulate == 0, out is
+ * overwritten. */
+void gradc_matmul_f32(const float *lhs, const float *rhs, float *out,
+                      int64_t m, int64_t n, int64_t k, int32_t transpose_lhs,
+                      int32_t transpose_rhs, int32_t accumulate);
+void gradc_matmul_f64(const double *lhs, const double *rhs, double *out,
+                      int64_t m, int64_t n, int64_t k, int32_t transpose_lhs,
+                      int32_t transpose_rhs, int32_t accumulate);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GRADC_RUNTIME_RUNTIME_H */

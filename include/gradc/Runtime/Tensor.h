@@ -1,0 +1,83 @@
+//===- Tensor.h - host tensors and their files -------------------*- C++ -*-===//
+//
+// The runtime's C++ side (used by the driver and by built executables):
+// dense row-major host tensors, NumPy .npy and safetensors files. Functions
+// that can fail on user input return Expected with a message that names the
+// file and says what is wrong.
+//
+//===----------------------------------------------------------------------===//
+#ifndef GRADC_RUNTIME_TENSOR_H
+#define GRADC_RUNTIME_TENSOR_H
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace gradc::rt {
+
+enum class DType { F32, F64, I32, I64, U8 };
+
+size_t sizeOf(DType dtype);
+/// "f32", "i32", ...: as the .grad language spells element types.
+const char *name(DType dtype);
+
+struct Tensor {
+  DType dtype = DType::F32;
+  std::vector<int64_t> shape;
+  std::vector<std::byte> bytes;
+
+  Tensor() = default;
+  Tensor(DType dtype, std::vector<int64_t> shape);
+
+  int64_t numElements() const;
+  template <typename T> T *data() { return reinterpret_cast<T *>(bytes.data()); }
+  template <typename T> const T *data() const {
+    return reinterpret_cast<const T *>(bytes.data());
+  }
+  /// "f32[100,784]".
+  std::string typeString() const;
+};
+
+/// A value or an error message.
+template <typename T> class Expected {
+public:
+  Expected(T value) : state(std::move(value)) {}
+  static Expected failure(std::string message) {
+    Expected result;
+    result.state = Error{std::move(message)};
+    return result;
+  }
+  explicit operator bool() const { return std::holds_alternative<T>(state); }
+  T &operator*() { return std::get<T>(state); }
+  T *operator->() { return &std::get<T>(state); }
+  const std::string &error() const { return std::get<Error>(state).message; }
+
+private:
+  struct Error {
+    std::string message;
+  };
+  Expected() = default;
+  std::variant<T, Error> state;
+};
+
+/// Success, or an error message.
+using Status = Expected<std::monostate>;
+inline Status ok() { return Status(std::monostate()); }
+
+Expected<Tensor> readNpy(const std::string &path);
+Status writeNpy(const std::string &path, const Tensor &tensor);
+
+using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
+Expected<NamedTensors> readSafetensors(const std::string &path);
+Status writeSafetensors(const std::string &path, const NamedTensors &tensors);
+
+/// Writes `contents` to `path` through a temporary file and a rename, so a
+/// failed write never leaves a half-written file behind.
+Status writeFileAtomically(const std::string &path, const std::string &contents);
+
+} // namespace gradc::rt
+
+#endif // GRADC_RUNTIME_TENSOR_H
