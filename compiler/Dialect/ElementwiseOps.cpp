@@ -25,6 +25,14 @@ bool isSplatOf(Attribute attr, double value) {
 
 } // namespace
 
+Value lowerElementwise(ElementwiseOpInterface op, OpBuilder &b) {
+  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  return buildGeneric(b, op->getLoc(), type, op->getOperands(), {},
+                      [&](OpBuilder &nested, Location loc, ValueRange x) {
+                        return op.buildScalar(nested, loc, x);
+                      });
+}
+
 //===----------------------------------------------------------------------===//
 // Scalar bodies
 //===----------------------------------------------------------------------===//

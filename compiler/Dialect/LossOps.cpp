@@ -36,10 +36,15 @@ Value sumOfExp(OpBuilder &b, Location loc, Value shifted, int64_t axis) {
 }
 
 LogicalResult inferSoftmaxLike(std::optional<Location> loc, StringRef opName,
-                               Value input, int64_t axis,
+                               Value input, DictionaryAttr attributes,
                                SmallVectorImpl<Type> &results) {
   auto type = cast<RankedTensorType>(input.getType());
-  if (failed(normalizeAxis(loc, opName, axis, type.getRank())))
+  auto axis = readAttr<IntegerAttr>(loc, opName, attributes, "axis",
+                                    "an integer like -1");
+  if (failed(axis))
+    return failure();
+  int64_t given = *axis ? axis->getInt() : -1;
+  if (failed(normalizeAxis(loc, opName, given, type.getRank())))
     return failure();
   results.push_back(type);
   return success();
@@ -61,7 +66,7 @@ LogicalResult SoftmaxOp::inferReturnTypes(MLIRContext *,
                                           Adaptor adaptor,
                                           SmallVectorImpl<Type> &results) {
   return inferSoftmaxLike(loc, "softmax", adaptor.getInput(),
-                          adaptor.getAxis(), results);
+                          adaptor.getAttributes(), results);
 }
 
 Value SoftmaxOp::lowerToLinalg(OpBuilder &b) {
@@ -77,7 +82,7 @@ LogicalResult LogSoftmaxOp::inferReturnTypes(MLIRContext *,
                                              Adaptor adaptor,
                                              SmallVectorImpl<Type> &results) {
   return inferSoftmaxLike(loc, "log_softmax", adaptor.getInput(),
-                          adaptor.getAxis(), results);
+                          adaptor.getAttributes(), results);
 }
 
 Value LogSoftmaxOp::lowerToLinalg(OpBuilder &b) {
@@ -101,14 +106,21 @@ LogicalResult OneHotOp::inferReturnTypes(MLIRContext *context,
     return shapeError(loc, "one_hot",
                       describe(adaptor.getLabels(), "labels") +
                           "; labels must be 1-D");
-  auto classes = static_cast<int64_t>(adaptor.getClasses());
+  auto classesAttr =
+      readAttr<IntegerAttr>(loc, "one_hot", adaptor.getAttributes(), "classes",
+                            "the number of classes, like 10", /*required=*/true);
+  auto dtypeAttr = readAttr<TypeAttr>(loc, "one_hot", adaptor.getAttributes(),
+                                      "dtype", "f32 or f64");
+  if (failed(classesAttr) || failed(dtypeAttr))
+    return failure();
+  int64_t classes = classesAttr->getInt();
   if (classes <= 0)
     return shapeError(loc, "one_hot", "classes must be positive");
   Type elementType = Float32Type::get(context);
-  if (auto dtype = adaptor.getDtype()) {
-    if (!isa<Float32Type, Float64Type>(*dtype))
+  if (*dtypeAttr) {
+    elementType = dtypeAttr->getValue();
+    if (!isa<Float32Type, Float64Type>(elementType))
       return shapeError(loc, "one_hot", "dtype must be f32 or f64");
-    elementType = *dtype;
   }
   results.push_back(RankedTensorType::get(
       {labelsType.getDimSize(0), classes}, elementType));

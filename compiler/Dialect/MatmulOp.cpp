@@ -28,7 +28,13 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
     return shapeError(loc, "matmul",
                       describe(lhs, "lhs") + " but " + describe(rhs, "rhs") +
                           "; element types differ");
-  bool tl = adaptor.getTransposeLhs(), tr = adaptor.getTransposeRhs();
+  FailureOr<bool> transposeLhs =
+      readFlag(loc, "matmul", adaptor.getAttributes(), "transpose_lhs");
+  FailureOr<bool> transposeRhs =
+      readFlag(loc, "matmul", adaptor.getAttributes(), "transpose_rhs");
+  if (failed(transposeLhs) || failed(transposeRhs))
+    return failure();
+  bool tl = *transposeLhs, tr = *transposeRhs;
   int64_t m = lhsType.getDimSize(tl ? 1 : 0);
   int64_t kl = lhsType.getDimSize(tl ? 0 : 1);
   int64_t kr = rhsType.getDimSize(tr ? 1 : 0);

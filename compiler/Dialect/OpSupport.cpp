@@ -38,6 +38,15 @@ LogicalResult shapeError(std::optional<Location> loc, StringRef opName,
   return emitOptionalError(loc, opName, ": ", message);
 }
 
+FailureOr<bool> readFlag(std::optional<Location> loc, StringRef opName,
+                         DictionaryAttr attributes, StringRef name) {
+  auto flag = readAttr<BoolAttr>(loc, opName, attributes, name,
+                                 "true or false");
+  if (failed(flag))
+    return failure();
+  return *flag && flag->getValue();
+}
+
 FailureOr<int64_t> normalizeAxis(std::optional<Location> loc, StringRef opName,
                                  int64_t axis, int64_t rank) {
   int64_t resolved = axis < 0 ? axis + rank : axis;

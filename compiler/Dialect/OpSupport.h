@@ -8,6 +8,7 @@
 #define GRADC_COMPILER_DIALECT_OPSUPPORT_H
 
 #include "gradc/Dialect/GradDialect.h"
+#include "gradc/Dialect/Describe.h"
 
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
@@ -16,13 +17,6 @@
 #include <string>
 
 namespace gradc::grad {
-
-/// "f32[100,784]": a tensor type as the .grad language spells it.
-std::string formatType(mlir::Type type);
-
-/// "x is f32[100,784]" when the value carries a source name, otherwise
-/// "<role> is f32[...]" (role is e.g. "lhs" or "the input").
-std::string describe(mlir::Value value, llvm::StringRef role);
 
 /// Emits "<op>: <message>" at `loc` if there is one; always returns failure.
 mlir::LogicalResult shapeError(std::optional<mlir::Location> loc,
@@ -34,6 +28,30 @@ mlir::LogicalResult shapeError(std::optional<mlir::Location> loc,
 mlir::FailureOr<int64_t> normalizeAxis(std::optional<mlir::Location> loc,
                                        llvm::StringRef opName, int64_t axis,
                                        int64_t rank);
+
+/// Reads attribute `name` from an op's attribute dictionary in a shape rule.
+/// Fails with a diagnostic when it is present with another kind (`expected`
+/// describes the right one, e.g. "a list of integers like [1, 0]"), or when it
+/// is missing and `required`. Returns a null attribute when it is absent.
+template <typename AttrT>
+mlir::FailureOr<AttrT> readAttr(std::optional<mlir::Location> loc,
+                                llvm::StringRef opName,
+                                mlir::DictionaryAttr attributes,
+                                llvm::StringRef name, llvm::StringRef expected,
+                                bool required = false) {
+  mlir::Attribute attr = attributes ? attributes.get(name) : mlir::Attribute();
+  if (!attr && required)
+    return shapeError(loc, opName, "missing " + name + "=<" + expected + ">");
+  if (attr && !mlir::isa<AttrT>(attr))
+    return shapeError(loc, opName, name + " must be " + expected);
+  return mlir::dyn_cast_or_null<AttrT>(attr);
+}
+
+/// A boolean attribute that defaults to false when absent.
+mlir::FailureOr<bool> readFlag(std::optional<mlir::Location> loc,
+                               llvm::StringRef opName,
+                               mlir::DictionaryAttr attributes,
+                               llvm::StringRef name);
 
 /// A splat constant of `type` holding `value`, as a grad.constant.
 mlir::Value splatConstant(mlir::OpBuilder &b, mlir::Location loc,

@@ -38,15 +38,23 @@ LogicalResult inferReduction(std::optional<Location> loc, StringRef opName,
                              typename ReduceOp::Adaptor adaptor,
                              SmallVectorImpl<Type> &results) {
   auto inputType = cast<RankedTensorType>(adaptor.getInput().getType());
-  auto axes =
-      resolveAxes(loc, opName, adaptor.getAxes(), inputType.getRank());
+  auto axesAttr = readAttr<DenseI64ArrayAttr>(
+      loc, opName, adaptor.getAttributes(), "axes", "a list of axes like [1]");
+  FailureOr<bool> keepdims =
+      readFlag(loc, opName, adaptor.getAttributes(), "keepdims");
+  if (failed(axesAttr) || failed(keepdims))
+    return failure();
+  std::optional<ArrayRef<int64_t>> givenAxes;
+  if (*axesAttr)
+    givenAxes = axesAttr->asArrayRef();
+  auto axes = resolveAxes(loc, opName, givenAxes, inputType.getRank());
   if (failed(axes))
     return failure();
   SmallVector<int64_t> shape;
   for (auto [dim, size] : llvm::enumerate(inputType.getShape())) {
     if (!llvm::is_contained(*axes, static_cast<int64_t>(dim)))
       shape.push_back(size);
-    else if (adaptor.getKeepdims())
+    else if (*keepdims)
       shape.push_back(1);
   }
   results.push_back(RankedTensorType::get(shape, inputType.getElementType()));

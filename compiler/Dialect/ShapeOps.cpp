@@ -40,7 +40,13 @@ LogicalResult BroadcastOp::inferReturnTypes(MLIRContext *,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &results) {
   auto inputType = cast<RankedTensorType>(adaptor.getInput().getType());
-  ArrayRef<int64_t> target = adaptor.getShape();
+  auto shapeAttr =
+      readAttr<DenseI64ArrayAttr>(loc, "broadcast", adaptor.getAttributes(),
+                                  "shape", "a list of sizes like [100, 10]",
+                                  /*required=*/true);
+  if (failed(shapeAttr))
+    return failure();
+  ArrayRef<int64_t> target = shapeAttr->asArrayRef();
   ArrayRef<int64_t> source = inputType.getShape();
   auto resultType = RankedTensorType::get(target, inputType.getElementType());
   if (source.size() > target.size())
@@ -107,7 +113,15 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
                                             SmallVectorImpl<Type> &results) {
   auto inputType = cast<RankedTensorType>(adaptor.getInput().getType());
   int64_t rank = inputType.getRank();
-  SmallVector<int64_t> perm = permutationOf(adaptor.getPerm(), rank);
+  auto permAttr =
+      readAttr<DenseI64ArrayAttr>(loc, "transpose", adaptor.getAttributes(),
+                                  "perm", "a list of dimensions like [1, 0]");
+  if (failed(permAttr))
+    return failure();
+  std::optional<ArrayRef<int64_t>> givenPerm;
+  if (*permAttr)
+    givenPerm = permAttr->asArrayRef();
+  SmallVector<int64_t> perm = permutationOf(givenPerm, rank);
   SmallVector<bool> seen(rank, false);
   bool valid = static_cast<int64_t>(perm.size()) == rank;
   for (int64_t dim : perm) {
@@ -192,9 +206,15 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *,
                                           Adaptor adaptor,
                                           SmallVectorImpl<Type> &results) {
   auto inputType = cast<RankedTensorType>(adaptor.getInput().getType());
-  auto resultType =
-      RankedTensorType::get(adaptor.getShape(), inputType.getElementType());
-  if (llvm::any_of(adaptor.getShape(), [](int64_t d) { return d <= 0; }))
+  auto shapeAttr =
+      readAttr<DenseI64ArrayAttr>(loc, "reshape", adaptor.getAttributes(),
+                                  "shape", "a list of sizes like [100, 784]",
+                                  /*required=*/true);
+  if (failed(shapeAttr))
+    return failure();
+  ArrayRef<int64_t> shape = shapeAttr->asArrayRef();
+  auto resultType = RankedTensorType::get(shape, inputType.getElementType());
+  if (llvm::any_of(shape, [](int64_t d) { return d <= 0; }))
     return shapeError(loc, "reshape", "target shape " + formatType(resultType) +
                                           " must have positive sizes");
   if (resultType.getNumElements() != inputType.getNumElements())

@@ -15,4 +15,9 @@
 #define GET_OP_CLASSES
 #include "gradc/Dialect/GradOps.h.inc"
 
+namespace gradc::grad {
+/// The linalg.generic computing an elementwise op from its scalar body.
+mlir::Value lowerElementwise(ElementwiseOpInterface op, mlir::OpBuilder &b);
+} // namespace gradc::grad
+
 #endif // GRADC_DIALECT_GRADDIALECT_H

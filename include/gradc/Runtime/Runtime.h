@@ -24,6 +24,14 @@ void gradc_matmul_f64(const double *lhs, const double *rhs, double *out,
                       int64_t m, int64_t n, int64_t k, int32_t transpose_lhs,
                       int32_t transpose_rhs, int32_t accumulate);
 
+/* Every function above by name, for registering with a JIT; the list ends
+ * with a null name. */
+typedef struct {
+  const char *name;
+  void *address;
+} gradc_symbol;
+const gradc_symbol *gradc_runtime_symbols(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,27 @@
+//===- Commands.h - gradc's subcommands --------------------------*- C++ -*-===//
+//
+// Each subcommand lives in its own file with its options; main() dispatches
+// on whichever llvm::cl::SubCommand was given.
+//
+//===----------------------------------------------------------------------===//
+#ifndef GRADC_COMPILER_DRIVER_COMMANDS_H
+#define GRADC_COMPILER_DRIVER_COMMANDS_H
+
+#include "llvm/Support/CommandLine.h"
+
+namespace gradc::driver {
+
+extern llvm::cl::OptionCategory GradcOptions;
+
+extern llvm::cl::SubCommand DumpCommand;
+int runDump();
+
+extern llvm::cl::SubCommand RunCommand;
+int runRun();
+
+extern llvm::cl::SubCommand InitCommand;
+int runInit();
+
+} // namespace gradc::driver
+
+#endif // GRADC_COMPILER_DRIVER_COMMANDS_H

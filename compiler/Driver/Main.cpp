@@ -1,0 +1,31 @@
+//===- Main.cpp - the gradc driver ----------------------------------------===//
+#include "Commands.h"
+
+#include "llvm/Support/InitLLVM.h"
+
+using namespace llvm;
+
+namespace gradc::driver {
+cl::OptionCategory GradcOptions("gradc options");
+} // namespace gradc::driver
+
+int main(int argc, char **argv) {
+  using namespace gradc::driver;
+  InitLLVM init(argc, argv);
+  // libLLVM and libMLIR register many options of their own; show ours.
+  for (cl::SubCommand *command : {&DumpCommand, &RunCommand, &InitCommand})
+    cl::HideUnrelatedOptions(GradcOptions, *command);
+  cl::HideUnrelatedOptions(GradcOptions);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "gradc: compiles neural-network training graphs written in .grad "
+      "files\n\nRun 'gradc SUBCOMMAND --help' for a subcommand's options.\n");
+  if (DumpCommand)
+    return runDump();
+  if (RunCommand)
+    return runRun();
+  if (InitCommand)
+    return runInit();
+  errs() << "gradc: give a subcommand (dump, run, init); see gradc --help\n";
+  return 1;
+}

@@ -1,0 +1,149 @@
+//===- RunCommand.cpp - gradc run: one forward pass, JIT-compiled ---------===//
+#include "Commands.h"
+#include "ModelBuffers.h"
+#include "Session.h"
+
+#include "gradc/Model/Signature.h"
+#include "gradc/Pipeline/Pipeline.h"
+#include "gradc/Target/JIT.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+#include <chrono>
+
+using namespace llvm;
+
+namespace gradc::driver {
+
+cl::SubCommand RunCommand(
+    "run", "Run a model's forward pass on inputs from .npy files\n\n"
+           "  gradc run models/mlp.grad --params p.safetensors \\\n"
+           "      --input x=x.npy --input y=y.npy --output out/\n");
+
+static cl::opt<std::string> input(cl::Positional, cl::desc("<model.grad|dump.mlir>"),
+                                  cl::sub(RunCommand), cl::cat(GradcOptions));
+static cl::opt<std::string> params("params",
+                                   cl::desc("Parameters (safetensors), e.g. from gradc init"),
+                                   cl::value_desc("file"), cl::sub(RunCommand),
+                                   cl::cat(GradcOptions));
+static cl::list<std::string> inputs("input",
+                                    cl::desc("An input or label: NAME=FILE.npy"),
+                                    cl::value_desc("name=file"),
+                                    cl::sub(RunCommand), cl::cat(GradcOptions));
+static cl::opt<std::string> outputDir("output",
+                                      cl::desc("Write each output as DIR/NAME.npy"),
+                                      cl::value_desc("dir"), cl::sub(RunCommand),
+                                      cl::cat(GradcOptions));
+static cl::opt<bool> randomInputs(
+    "random-inputs",
+    cl::desc("Fill inputs and labels not given with --input with seeded "
+             "random data (floats ~ N(0,1), labels uniform over the classes)"),
+    cl::sub(RunCommand), cl::cat(GradcOptions));
+static cl::opt<uint64_t> seed("seed", cl::desc("Seed for --random-inputs"),
+                              cl::init(0), cl::sub(RunCommand),
+                              cl::cat(GradcOptions));
+static cl::opt<bool> timings("timings",
+                             cl::desc("Print the time of each phase"),
+                             cl::sub(RunCommand), cl::cat(GradcOptions));
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double millisecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+/// "logits : f32[100,10] = [0.12, -0.5, ...] (mean 0.01)".
+void printSummary(const std::string &name, const rt::Tensor &tensor) {
+  outs() << name << " : " << tensor.typeString() << " = [";
+  int64_t count = tensor.numElements(), shown = std::min<int64_t>(count, 8);
+  double sum = 0;
+  for (int64_t i = 0; i < count; ++i) {
+    double value = tensor.dtype == rt::DType::F32 ? tensor.data<float>()[i]
+                                                  : tensor.data<double>()[i];
+    sum += value;
+    if (i < shown)
+      outs() << (i ? ", " : "") << format("%.6g", value);
+  }
+  outs() << (count > shown ? ", ...]" : "]");
+  if (count > 1)
+    outs() << format(" (mean %.6g)", sum / double(count));
+  outs() << "\n";
+}
+
+} // namespace
+
+int runRun() {
+  if (input.empty())
+    return fail("usage: gradc run MODEL --params P.safetensors --input "
+                "NAME=FILE.npy ... [--output DIR]");
+  auto start = Clock::now();
+  Session session;
+  mlir::OwningOpRef<mlir::ModuleOp> module = session.load(input);
+  if (!module)
+    return 1;
+  auto signature = ModelSignature::read(*module);
+  if (failed(signature))
+    return 1;
+  double parseMs = millisecondsSince(start);
+
+  ModelBuffers buffers(*signature);
+  bool hasParams = llvm::any_of(signature->arguments, [](const TensorSpec &s) {
+    return s.role == TensorRole::Param;
+  });
+  if (hasParams && params.empty())
+    return fail("the model has parameters: pass --params FILE.safetensors "
+                "(create one with 'gradc init " + input + " --out FILE')");
+  if (hasParams)
+    if (rt::Status status = buffers.loadParams(params); !status)
+      return fail(status.error());
+  for (const std::string &binding : inputs) {
+    auto [name, path] = StringRef(binding).split('=');
+    if (path.empty())
+      return fail("--input takes NAME=FILE.npy, got '" + binding + "'");
+    if (rt::Status status = buffers.loadInput(name.str(), path.str()); !status)
+      return fail(status.error());
+  }
+  if (randomInputs)
+    buffers.fillMissingInputsRandomly(seed);
+  if (rt::Status status = buffers.checkAllInputsLoaded(); !status)
+    return fail(status.error());
+
+  auto compileStart = Clock::now();
+  if (failed(runPipeline(*module, *findStep("llvm"))))
+    return 1;
+  double pipelineMs = millisecondsSince(compileStart);
+  auto jitStart = Clock::now();
+  auto model = JitModel::compile(*module, signature->name);
+  if (failed(model))
+    return 1;
+  double jitMs = millisecondsSince(jitStart);
+
+  auto runStart = Clock::now();
+  if (failed((*model)->call(buffers.pointers())))
+    return 1;
+  double runMs = millisecondsSince(runStart);
+
+  for (auto [spec, tensor] : llvm::zip(signature->results, buffers.results()))
+    printSummary(spec.name, tensor);
+  if (!outputDir.empty()) {
+    if (std::error_code error = sys::fs::create_directories(outputDir))
+      return fail(outputDir + ": cannot create: " + error.message());
+    for (auto [spec, tensor] : llvm::zip(signature->results, buffers.results())) {
+      SmallString<128> path(outputDir);
+      sys::path::append(path, spec.name + ".npy");
+      if (rt::Status status = rt::writeNpy(path.str().str(), tensor); !status)
+        return fail(status.error());
+    }
+  }
+  if (timings)
+    errs() << format("parse %.1f ms, pipeline %.1f ms, jit %.1f ms "
+                     "(parse-to-ready %.1f ms), run %.2f ms\n",
+                     parseMs, pipelineMs, jitMs, parseMs + pipelineMs + jitMs,
+                     runMs);
+  return 0;
+}
+
+} // namespace gradc::driver

@@ -1,0 +1,43 @@
+//===- Session.h - what every gradc subcommand starts from -------*- C++ -*-===//
+#ifndef GRADC_COMPILER_DRIVER_SESSION_H
+#define GRADC_COMPILER_DRIVER_SESSION_H
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/Timing.h"
+#include "llvm/Support/SourceMgr.h"
+
+#include <memory>
+
+namespace mlir {
+class SourceMgrDiagnosticHandler;
+}
+
+namespace gradc::driver {
+
+/// An MLIR context with every gradc dialect, printing diagnostics to stderr
+/// as file:line:col with the source line and a caret.
+class Session {
+public:
+  Session();
+  ~Session();
+
+  /// Loads a .grad model, or an .mlir dump from any pipeline stage. Reports
+  /// every error and returns null if there was one.
+  mlir::OwningOpRef<mlir::ModuleOp> load(llvm::StringRef path);
+
+  mlir::MLIRContext &context() { return mlirContext; }
+
+private:
+  mlir::MLIRContext mlirContext;
+  llvm::SourceMgr sourceMgr;
+  std::unique_ptr<mlir::SourceMgrDiagnosticHandler> handler;
+};
+
+/// "error: <message>" on stderr; returns the exit code for failures.
+int fail(const llvm::Twine &message);
+
+} // namespace gradc::driver
+
+#endif // GRADC_COMPILER_DRIVER_SESSION_H

@@ -1,0 +1,114 @@
+//===- GemmToRuntime.cpp - matmuls on buffers to runtime GEMM calls -------===//
+//
+// Runs after bufferization. The runtime's GEMM takes bare pointers and the
+// transposes as flags, so transposed products never materialize a copy. A
+// matmul whose output was just zero-filled becomes one overwriting call.
+//
+//===----------------------------------------------------------------------===//
+#include "gradc/Pipeline/Passes.h"
+
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/SymbolTable.h"
+
+namespace gradc {
+#define GEN_PASS_DEF_GEMMTORUNTIME
+#include "gradc/Pipeline/Passes.h.inc"
+} // namespace gradc
+
+using namespace mlir;
+
+namespace gradc {
+namespace {
+
+/// The zero fill that makes `matmul`'s output all zeros right before it, if
+/// any.
+linalg::FillOp zeroFillBefore(linalg::LinalgOp matmul) {
+  auto fill = dyn_cast_or_null<linalg::FillOp>(matmul->getPrevNode());
+  if (!fill || fill.getOutputs()[0] != matmul.getDpsInitOperand(0)->get())
+    return nullptr;
+  auto constant = fill.getInputs()[0].getDefiningOp<arith::ConstantOp>();
+  auto value = constant ? dyn_cast<FloatAttr>(constant.getValue()) : FloatAttr();
+  return value && value.getValue().isZero() ? fill : nullptr;
+}
+
+/// The runtime GEMM for `elementType`, declared once per module.
+func::FuncOp declareGemm(ModuleOp module, Type elementType) {
+  StringRef name = elementType.isF32() ? "gradc_matmul_f32" : "gradc_matmul_f64";
+  if (auto existing = module.lookupSymbol<func::FuncOp>(name))
+    return existing;
+  OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+  Type ptr = LLVM::LLVMPointerType::get(module.getContext());
+  Type i64 = b.getI64Type(), i32 = b.getI32Type();
+  auto type = b.getFunctionType({ptr, ptr, ptr, i64, i64, i64, i32, i32, i32}, {});
+  auto gemm = b.create<func::FuncOp>(module.getLoc(), name, type);
+  gemm.setPrivate();
+  return gemm;
+}
+
+Value pointerTo(OpBuilder &b, Location loc, Value buffer) {
+  Value address = b.create<memref::ExtractAlignedPointerAsIndexOp>(loc, buffer);
+  Value asInteger = b.create<arith::IndexCastOp>(loc, b.getI64Type(), address);
+  return b.create<LLVM::IntToPtrOp>(
+      loc, LLVM::LLVMPointerType::get(b.getContext()), asInteger);
+}
+
+bool isDenseBuffer(Value value) {
+  auto type = dyn_cast<MemRefType>(value.getType());
+  return type && type.hasStaticShape() && type.getLayout().isIdentity() &&
+         (type.getElementType().isF32() || type.getElementType().isF64());
+}
+
+LogicalResult rewriteMatmul(linalg::LinalgOp matmul, bool transposeLhs,
+                            bool transposeRhs, IRRewriter &rewriter) {
+  Value lhs = matmul.getDpsInputOperand(0)->get();
+  Value rhs = matmul.getDpsInputOperand(1)->get();
+  Value out = matmul.getDpsInitOperand(0)->get();
+  if (!isDenseBuffer(lhs) || !isDenseBuffer(rhs) || !isDenseBuffer(out))
+    return failure(); // left to the loop lowering
+  auto outType = cast<MemRefType>(out.getType());
+  auto lhsType = cast<MemRefType>(lhs.getType());
+  int64_t m = outType.getDimSize(0), n = outType.getDimSize(1);
+  int64_t k = lhsType.getDimSize(transposeLhs ? 0 : 1);
+  Location loc = matmul.getLoc();
+  linalg::FillOp fill = zeroFillBefore(matmul);
+  func::FuncOp gemm =
+      declareGemm(matmul->getParentOfType<ModuleOp>(), outType.getElementType());
+  rewriter.setInsertionPoint(matmul);
+  auto i64 = [&](int64_t v) {
+    return rewriter.create<arith::ConstantIntOp>(loc, v, 64).getResult();
+  };
+  auto i32 = [&](bool v) {
+    return rewriter.create<arith::ConstantIntOp>(loc, v, 32).getResult();
+  };
+  rewriter.create<func::CallOp>(
+      loc, gemm,
+      ValueRange{pointerTo(rewriter, loc, lhs), pointerTo(rewriter, loc, rhs),
+                 pointerTo(rewriter, loc, out), i64(m), i64(n), i64(k),
+                 i32(transposeLhs), i32(transposeRhs), i32(!fill)});
+  rewriter.eraseOp(matmul);
+  if (fill)
+    rewriter.eraseOp(fill);
+  return success();
+}
+
+struct GemmToRuntimePass : impl::GemmToRuntimeBase<GemmToRuntimePass> {
+  void runOnOperation() override {
+    SmallVector<std::tuple<linalg::LinalgOp, bool, bool>> matmuls;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (!op.hasPureBufferSemantics())
+        return;
+      if (isa<linalg::MatmulOp>(op))
+        matmuls.emplace_back(op, false, false);
+      else if (isa<linalg::MatmulTransposeAOp>(op))
+        matmuls.emplace_back(op, true, false);
+      else if (isa<linalg::MatmulTransposeBOp>(op))
+        matmuls.emplace_back(op, false, true);
+    });
+    IRRewriter rewriter(&getContext());
+    for (auto [op, transposeLhs, transposeRhs] : matmuls)
+      (void)rewriteMatmul(op, transposeLhs, transposeRhs, rewriter);
+  }
+};
+
+} // namespace
+} // namespace gradc

@@ -1,0 +1,181 @@
+//===- Pipeline.cpp - the compilation pipeline, step by step --------------===//
+#include "gradc/Pipeline/Pipeline.h"
+
+#include "gradc/Pipeline/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/IR/Module.h"
+
+using namespace mlir;
+
+namespace gradc {
+namespace {
+
+constexpr llvm::StringLiteral kStageAttr = "grad.stage";
+
+void bufferize(OpPassManager &pm) {
+  bufferization::OneShotBufferizationOptions options;
+  options.bufferizeFunctionBoundaries = true;
+  options.setFunctionBoundaryTypeConversion(
+      bufferization::LayoutMapOption::IdentityLayoutMap);
+  pm.addPass(bufferization::createOneShotBufferizePass(options));
+}
+
+void resultsToOutParams(OpPassManager &pm) {
+  // The caller owns every output buffer; results computed into a fresh
+  // buffer are computed into the caller's instead.
+  bufferization::BufferResultsToOutParamsOpts options;
+  options.hoistStaticAllocs = true;
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(options));
+}
+
+void deallocate(OpPassManager &pm) {
+  bufferization::buildBufferDeallocationPipeline(
+      pm, bufferization::BufferDeallocationPipelineOptions());
+}
+
+void funcToLLVM(OpPassManager &pm) {
+  // Static shapes make bare pointers enough: the generated entry points
+  // take one pointer per tensor, which runtimes and C callers can pass.
+  ConvertFuncToLLVMPassOptions options;
+  options.useBarePtrCallConv = true;
+  pm.addPass(createConvertFuncToLLVMPass(options));
+}
+
+template <std::unique_ptr<Pass> (*create)()>
+std::function<void(OpPassManager &)> pass() {
+  return [](OpPassManager &pm) { pm.addPass(create()); };
+}
+
+} // namespace
+
+const std::vector<PipelineStep> &pipelineSteps() {
+  static const std::vector<PipelineStep> steps = {
+      // 1. The model as written.
+      {"import", "the .grad model in the grad dialect", nullptr},
+      {"canonicalize", "fold constants and algebraic identities",
+       pass<createCanonicalizerPass>()},
+      {"cse", "merge identical computations", pass<createCSEPass>()},
+      // 2-4. Autodiff, the optimizer and fusion slot in here.
+      // 5. Buffers.
+      {"grad-to-linalg", "lower grad ops to linalg on tensors",
+       pass<createGradToLinalg>()},
+      {"one-shot-bufferize", "tensors to buffers", bufferize},
+      {"buffer-results-to-out-params", "outputs into caller-owned buffers",
+       resultsToOutParams},
+      {"buffer-deallocation", "free temporary buffers", deallocate},
+      // 6. Code generation.
+      {"grad-gemm-to-runtime", "matmuls to the runtime's GEMM",
+       pass<createGemmToRuntime>()},
+      {"convert-linalg-to-loops", "remaining linalg ops to loops",
+       pass<createConvertLinalgToLoopsPass>()},
+      {"lower-affine", "affine ops to arith/scf", pass<createLowerAffinePass>()},
+      {"convert-scf-to-cf", "structured loops to branches",
+       pass<createConvertSCFToCFPass>()},
+      {"expand-strided-metadata", "buffer views to plain address arithmetic",
+       pass<memref::createExpandStridedMetadataPass>()},
+      {"convert-math-to-llvm", "math ops to LLVM intrinsics",
+       pass<createConvertMathToLLVMPass>()},
+      {"convert-math-to-libm", "remaining math ops to libm calls",
+       [](OpPassManager &pm) { pm.addPass(createConvertMathToLibmPass()); }},
+      {"finalize-memref-to-llvm", "buffers to LLVM pointers",
+       pass<createFinalizeMemRefToLLVMConversionPass>()},
+      {"convert-arith-to-llvm", "arith to LLVM",
+       pass<createArithToLLVMConversionPass>()},
+      {"convert-func-to-llvm", "functions to LLVM (bare-pointer ABI)",
+       funcToLLVM},
+      {"convert-cf-to-llvm", "branches to LLVM",
+       pass<createConvertControlFlowToLLVMPass>()},
+      {"reconcile-unrealized-casts", "drop conversion leftovers",
+       pass<createReconcileUnrealizedCastsPass>()},
+  };
+  return steps;
+}
+
+std::optional<size_t> findStep(llvm::StringRef name) {
+  llvm::StringRef stepName = llvm::StringSwitch<llvm::StringRef>(name)
+                                 .Case("grad", "cse")
+                                 .Case("linalg", "grad-to-linalg")
+                                 .Case("llvm", "reconcile-unrealized-casts")
+                                 .Default(name);
+  const auto &steps = pipelineSteps();
+  for (size_t index = 0; index < steps.size(); ++index)
+    if (steps[index].name == stepName)
+      return index;
+  return std::nullopt;
+}
+
+FailureOr<size_t> currentStep(ModuleOp module) {
+  auto stage = module->getAttrOfType<StringAttr>(kStageAttr);
+  if (!stage)
+    return size_t{0};
+  if (std::optional<size_t> index = findStep(stage.getValue()))
+    return *index;
+  return module.emitError("unknown ")
+         << kStageAttr << " '" << stage.getValue() << "'";
+}
+
+LogicalResult
+runPipeline(ModuleOp module, size_t last,
+            llvm::function_ref<void(const PipelineStep &, ModuleOp)> afterStep) {
+  FailureOr<size_t> current = currentStep(module);
+  if (failed(current))
+    return failure();
+  const auto &steps = pipelineSteps();
+  for (size_t index = *current + 1; index <= last && index < steps.size();
+       ++index) {
+    // One pass manager per step, so the module can be stamped with its
+    // stage (and printed) between steps.
+    PassManager pm(module.getContext());
+    steps[index].addPasses(pm);
+    if (failed(pm.run(module)))
+      return failure();
+    module->setAttr(kStageAttr,
+                    StringAttr::get(module.getContext(), steps[index].name));
+    if (afterStep)
+      afterStep(steps[index], module);
+  }
+  return success();
+}
+
+void stripModelAttributes(ModuleOp module) {
+  auto isModelAttr = [](NamedAttribute attr) {
+    return attr.getName().getValue().starts_with("grad.");
+  };
+  auto strip = [&](ArrayAttr dictionaries) -> ArrayAttr {
+    if (!dictionaries)
+      return dictionaries;
+    SmallVector<Attribute> kept;
+    for (Attribute dictionary : dictionaries) {
+      SmallVector<NamedAttribute> entries;
+      llvm::copy_if(cast<DictionaryAttr>(dictionary), std::back_inserter(entries),
+                    [&](NamedAttribute attr) { return !isModelAttr(attr); });
+      kept.push_back(DictionaryAttr::get(module.getContext(), entries));
+    }
+    return ArrayAttr::get(module.getContext(), kept);
+  };
+  module.walk([&](LLVM::LLVMFuncOp func) {
+    func.setArgAttrsAttr(strip(func.getArgAttrsAttr()));
+    func.setResAttrsAttr(strip(func.getResAttrsAttr()));
+  });
+}
+
+std::unique_ptr<llvm::Module> translateToLLVMIR(ModuleOp module,
+                                                llvm::LLVMContext &context) {
+  stripModelAttributes(module);
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, context, "gradc");
+  if (!llvmModule)
+    module.emitError("translation to LLVM IR failed");
+  return llvmModule;
+}
+
+} // namespace gradc

@@ -1,0 +1,78 @@
+//===- JIT.cpp - run a compiled model in this process ---------------------===//
+#include "gradc/Target/JIT.h"
+
+#include "gradc/Pipeline/Pipeline.h"
+#include "gradc/Runtime/Runtime.h"
+
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/Support/TargetSelect.h"
+
+using namespace mlir;
+
+namespace gradc {
+namespace {
+
+/// The runtime's C ABI: generated code calls it, and the driver's own
+/// symbols are not visible to the JIT unless registered.
+llvm::orc::SymbolMap runtimeSymbols(llvm::orc::MangleAndInterner interner) {
+  llvm::orc::SymbolMap symbols;
+  for (const gradc_symbol *symbol = gradc_runtime_symbols(); symbol->name;
+       ++symbol)
+    symbols[interner(symbol->name)] = {
+        llvm::orc::ExecutorAddr::fromPtr(symbol->address),
+        llvm::JITSymbolFlags::Exported};
+  return symbols;
+}
+
+LogicalResult reportError(ModuleOp module, llvm::StringRef what,
+                          llvm::Error error) {
+  return module.emitError(what) << ": " << llvm::toString(std::move(error));
+}
+
+} // namespace
+
+FailureOr<std::unique_ptr<JitModel>> JitModel::compile(ModuleOp module,
+                                                       llvm::StringRef function) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  auto machineBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!machineBuilder)
+    return reportError(module, "cannot target the host CPU",
+                       machineBuilder.takeError());
+  machineBuilder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
+  auto machine = machineBuilder->createTargetMachine();
+  if (!machine)
+    return reportError(module, "cannot target the host CPU",
+                       machine.takeError());
+  stripModelAttributes(module);
+  auto optimize = makeOptimizingTransformer(3, 0, machine->get());
+  ExecutionEngineOptions options;
+  options.transformer = optimize;
+  options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
+  auto engine = ExecutionEngine::create(module, options, std::move(*machine));
+  if (!engine)
+    return reportError(module, "JIT compilation failed", engine.takeError());
+  (*engine)->registerSymbols(runtimeSymbols);
+  auto model = std::unique_ptr<JitModel>(
+      new JitModel(std::move(*engine), function.str()));
+  // Resolve now, so a missing symbol is reported here, not at the first call.
+  if (auto lookup = model->engine->lookupPacked(function); !lookup)
+    return reportError(module, "JIT compilation failed", lookup.takeError());
+  return model;
+}
+
+LogicalResult JitModel::call(llvm::ArrayRef<void *> buffers) {
+  // The packed entry point takes a pointer to each argument.
+  SmallVector<void *> pointers(buffers.begin(), buffers.end());
+  SmallVector<void *> arguments;
+  for (void *&pointer : pointers)
+    arguments.push_back(&pointer);
+  if (llvm::Error error = engine->invokePacked(function, arguments)) {
+    llvm::errs() << "error: " << llvm::toString(std::move(error)) << "\n";
+    return failure();
+  }
+  return success();
+}
+
+} // namespace gradc

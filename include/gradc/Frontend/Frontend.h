@@ -1,0 +1,19 @@
+//===- Frontend.h - .grad files to the grad dialect --------------*- C++ -*-===//
+#ifndef GRADC_FRONTEND_FRONTEND_H
+#define GRADC_FRONTEND_FRONTEND_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/Support/SourceMgr.h"
+
+namespace gradc {
+
+/// Parses the main buffer of `sourceMgr` (a .grad model) into a module with
+/// one grad function. Every error in the file is reported through the
+/// context's diagnostic handler; returns null if there was any.
+mlir::OwningOpRef<mlir::ModuleOp> importModel(const llvm::SourceMgr &sourceMgr,
+                                              mlir::MLIRContext *context);
+
+} // namespace gradc
+
+#endif // GRADC_FRONTEND_FRONTEND_H

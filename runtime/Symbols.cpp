@@ -1,0 +1,11 @@
+//===- Symbols.cpp - the runtime's C ABI by name ---------------------------===//
+#include "gradc/Runtime/Runtime.h"
+
+extern "C" const gradc_symbol *gradc_runtime_symbols(void) {
+  static const gradc_symbol symbols[] = {
+      {"gradc_matmul_f32", reinterpret_cast<void *>(&gradc_matmul_f32)},
+      {"gradc_matmul_f64", reinterpret_cast<void *>(&gradc_matmul_f64)},
+      {nullptr, nullptr},
+  };
+  return symbols;
+}
