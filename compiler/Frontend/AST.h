@@ -52,7 +52,9 @@ struct TypeSpec {
 };
 
 struct Stmt {
-  enum Kind { Model, Input, Label, Param, Assign, Output, Block, Optimize };
+  /// Invalid: a statement with a syntax error; `name` (if known) is what it
+  /// would have defined, so later uses of it stay silent.
+  enum Kind { Model, Input, Label, Param, Assign, Output, Block, Optimize, Invalid };
   Kind kind;
   llvm::SMLoc loc;
   std::string name;

@@ -19,11 +19,6 @@ Token Lexer::next() {
         ++cursor;
       continue;
     }
-    // Line breaks inside (...) and [...] continue the statement.
-    if (cursor != end && *cursor == '\n' && nesting > 0) {
-      ++cursor;
-      continue;
-    }
     break;
   }
   const char *start = cursor;
@@ -58,16 +53,12 @@ Token Lexer::next() {
   }
   switch (c) {
   case '(':
-    ++nesting;
     return make(Token::LParen, start);
   case ')':
-    nesting = nesting > 0 ? nesting - 1 : 0;
     return make(Token::RParen, start);
   case '[':
-    ++nesting;
     return make(Token::LBracket, start);
   case ']':
-    nesting = nesting > 0 ? nesting - 1 : 0;
     return make(Token::RBracket, start);
   case '{':
     return make(Token::LBrace, start);

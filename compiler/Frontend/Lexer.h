@@ -41,7 +41,7 @@ struct Token {
 };
 
 /// Splits a buffer into tokens. Newlines are tokens (statements end at
-/// them), except inside parentheses and brackets; `#` starts a comment.
+/// them; the parser skips those inside parentheses); `#` starts a comment.
 class Lexer {
 public:
   explicit Lexer(llvm::StringRef buffer) : buffer(buffer), cursor(buffer.begin()) {}
@@ -51,7 +51,6 @@ private:
   Token make(Token::Kind kind, const char *start) const;
   llvm::StringRef buffer;
   const char *cursor;
-  int nesting = 0;
 };
 
 /// A readable name for a token kind, for "expected X" diagnostics.

@@ -38,12 +38,14 @@ struct Operand {
   bool failed() const { return !value && !number; }
 };
 
-/// What a name stands for. A poisoned name had an error in its definition;
-/// its uses stay silent instead of cascading.
+/// What a name stands for. A poisoned name had an error in its definition
+/// (or is an unknown name already reported); its uses stay silent instead of
+/// cascading.
 struct Binding {
   Operand operand;
   SMLoc loc;
   bool poisoned = false;
+  bool defined = true; // false for unknown names poisoned at their use
 };
 
 const char *binaryOpName(Token::Kind kind) {
@@ -109,8 +111,9 @@ private:
     return callSites.empty() ? base : CallSiteLoc::get(base, callSites.back());
   }
 
+  /// Marks `name` as defined by a statement that failed.
   void poison(StringRef name, SMLoc loc) {
-    scopes.back()[name] = Binding{Operand(), loc, /*poisoned=*/true};
+    define(name, loc, Operand(), /*poisoned=*/true);
   }
 
   //===--------------------------------------------------------------------===//
@@ -366,18 +369,26 @@ private:
     case Stmt::Optimize:
       emitOptimize(statement);
       return;
+    case Stmt::Invalid:
+      poison(statement.name, statement.nameLoc);
+      return;
     }
   }
 
-  void define(StringRef name, SMLoc loc, Operand operand) {
-    auto [it, inserted] = scopes.back().try_emplace(name, Binding{operand, loc});
+  void define(StringRef name, SMLoc loc, Operand operand,
+              bool poisoned = false) {
+    auto [it, inserted] =
+        scopes.back().try_emplace(name, Binding{operand, loc, poisoned});
     if (inserted)
       return;
-    if (!it->second.poisoned) {
-      locations.error(loc) << "redefinition of '" << name << "'";
-      emitRemark(locations.get(it->second.loc)) << "'" << name
-                                                << "' was first defined here";
+    if (!it->second.defined) {
+      it->second = Binding{operand, loc, poisoned};
+      return;
     }
+    auto diagnostic = locations.error(at(loc));
+    diagnostic << "redefinition of '" << name << "'";
+    diagnostic.attachNote(locations.get(it->second.loc))
+        << "'" << name << "' was first defined here";
   }
 
   void emitAssignment(const Stmt &statement) {
@@ -521,13 +532,15 @@ private:
                  << "' to the block as an argument";
     else if (auto suggestion = closestName(name))
       diagnostic << "; did you mean '" << *suggestion << "'?";
-    poison(name, loc); // report each unknown name once
+    // Report each unknown name once.
+    scopes.back()[name] = Binding{Operand(), loc, true, /*defined=*/false};
     return nullptr;
   }
 
   std::optional<std::string> closestName(StringRef name) {
     std::optional<std::string> best;
-    unsigned bestDistance = 3;
+    // Allow about one typo per three letters.
+    unsigned bestDistance = std::max<unsigned>(1, name.size() / 3) + 1;
     auto consider = [&](StringRef candidate) {
       unsigned distance = name.edit_distance(candidate, true, bestDistance);
       if (distance < bestDistance) {
@@ -617,8 +630,6 @@ private:
   Operand emitCallOf(StringRef name, SMLoc srcLoc,
                      SmallVectorImpl<Operand> &operands,
                      ArrayRef<KeywordArg> keywords) {
-    if (llvm::any_of(operands, [](const Operand &o) { return o.failed(); }))
-      return Operand();
     Location loc = at(srcLoc);
     std::optional<RegisteredOperationName> op =
         RegisteredOperationName::lookup("grad." + name.str(), context);
@@ -637,7 +648,8 @@ private:
       return Operand();
     }
     std::optional<NamedAttrList> attributes = keywordAttrs(name, *op, keywords);
-    if (!attributes)
+    if (!attributes ||
+        llvm::any_of(operands, [](const Operand &o) { return o.failed(); }))
       return Operand();
     SmallVector<Value> values;
     if (op->hasInterface<grad::ElementwiseOpInterface>() && operands.size() == 2) {

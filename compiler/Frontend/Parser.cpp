@@ -38,10 +38,19 @@ public:
       if (consume(Token::Newline))
         continue;
       Stmt statement;
-      if (parseStatement(statement) && expectEndOfStatement())
+      if (parseStatement(statement) && expectEndOfStatement()) {
         statements.push_back(std::move(statement));
-      else
-        skipLine();
+        continue;
+      }
+      skipLine();
+      // Keep what a broken line defined, so its later uses stay silent; a
+      // broken model line keeps the constants parsed before the error.
+      if (statement.kind == Stmt::Model) {
+        statements.push_back(std::move(statement));
+      } else if (!statement.name.empty()) {
+        statement.kind = Stmt::Invalid;
+        statements.push_back(std::move(statement));
+      }
     }
     return statements;
   }
@@ -51,10 +60,21 @@ private:
   // Tokens
   //===--------------------------------------------------------------------===//
 
-  const Token &peek(size_t ahead = 0) const {
-    return tokens[std::min(position + ahead, tokens.size() - 1)];
+  /// The token `ahead` places on; line breaks are skipped inside
+  /// parentheses, so argument lists may span lines.
+  const Token &peek(size_t ahead = 0) {
+    if (parentheses > 0)
+      while (tokens[position].is(Token::Newline))
+        ++position;
+    size_t index = position;
+    for (size_t skipped = 0; skipped < ahead && index + 1 < tokens.size();) {
+      ++index;
+      if (parentheses == 0 || !tokens[index].is(Token::Newline))
+        ++skipped;
+    }
+    return tokens[std::min(index, tokens.size() - 1)];
   }
-  bool at(Token::Kind kind) const { return peek().is(kind); }
+  bool at(Token::Kind kind) { return peek().is(kind); }
   Token take() {
     Token token = peek();
     if (!token.is(Token::Eof))
@@ -78,6 +98,17 @@ private:
     return fail(peek(), llvm::Twine("expected ") + spell(kind) + " " + context +
                             ", found " + describeToken(peek()));
   }
+  /// Expects the token closing a bracket opened at `open`, pointing there
+  /// when it is missing.
+  bool expectClosing(Token::Kind kind, llvm::SMLoc open, llvm::StringRef context) {
+    if (consume(kind))
+      return true;
+    auto diagnostic = locations.error(peek().loc());
+    diagnostic << "expected " << spell(kind) << " " << context << ", found "
+               << describeToken(peek());
+    diagnostic.attachNote(locations.get(open)) << "opened here";
+    return false;
+  }
   bool expectName(std::string &name, llvm::SMLoc &loc, llvm::StringRef what) {
     if (!at(Token::Identifier))
       return fail(peek(), "expected " + what + ", found " + describeToken(peek()));
@@ -86,7 +117,7 @@ private:
     loc = token.loc();
     return true;
   }
-  static std::string describeToken(const Token &token) {
+  std::string describeToken(const Token &token) {
     if (token.is(Token::Identifier) || token.is(Token::Integer) ||
         token.is(Token::Float) || token.is(Token::Invalid))
       return "'" + token.text.str() + "'";
@@ -100,9 +131,17 @@ private:
   }
   /// Error recovery: drop the rest of the current line.
   void skipLine() {
+    parentheses = 0;
     while (!at(Token::Newline) && !at(Token::Eof))
       take();
   }
+
+  /// Counts an open parenthesis for the duration of a parse function.
+  struct InParentheses {
+    explicit InParentheses(int &depth) : depth(depth) { ++depth; }
+    ~InParentheses() { depth = depth > 0 ? depth - 1 : 0; }
+    int &depth;
+  };
 
   //===--------------------------------------------------------------------===//
   // Statements
@@ -367,12 +406,14 @@ private:
       return expr;
     }
     if (consume(Token::LParen)) {
+      InParentheses inside(parentheses);
       ExprPtr inner = parseExpr();
-      if (!inner || !expect(Token::RParen, "to close '('"))
+      if (!inner || !expectClosing(Token::RParen, expr->loc, "to close '('"))
         return nullptr;
       return inner;
     }
     if (consume(Token::LBracket)) {
+      InParentheses inside(parentheses);
       expr->kind = Expr::List;
       if (consume(Token::RBracket))
         return expr;
@@ -382,7 +423,7 @@ private:
           return nullptr;
         expr->operands.push_back(std::move(element));
       } while (consume(Token::Comma));
-      if (!expect(Token::RBracket, "to close the list"))
+      if (!expectClosing(Token::RBracket, expr->loc, "to close the list"))
         return nullptr;
       return expr;
     }
@@ -405,6 +446,8 @@ private:
   /// come before keyword arguments.
   bool parseArguments(std::vector<ExprPtr> &positional,
                       std::vector<KeywordArg> &keywords) {
+    InParentheses inside(parentheses);
+    llvm::SMLoc open = tokens[position - 1].loc();
     if (consume(Token::RParen))
       return true;
     do {
@@ -427,7 +470,7 @@ private:
         return false;
       positional.push_back(std::move(argument));
     } while (consume(Token::Comma));
-    return expect(Token::RParen, "to close the argument list");
+    return expectClosing(Token::RParen, open, "to close the argument list");
   }
 
   bool requireKeywordsOnly(const std::vector<ExprPtr> &positional,
@@ -441,6 +484,7 @@ private:
   SourceLocations &locations;
   std::vector<Token> tokens;
   size_t position = 0;
+  int parentheses = 0;
 };
 
 } // namespace
