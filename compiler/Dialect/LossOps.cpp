@@ -102,6 +102,8 @@ LogicalResult OneHotOp::inferReturnTypes(MLIRContext *context,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &results) {
   auto labelsType = cast<RankedTensorType>(adaptor.getLabels().getType());
+  if (failed(requireIntegerLabels(loc, "one_hot", adaptor.getLabels())))
+    return failure();
   if (labelsType.getRank() != 1)
     return shapeError(loc, "one_hot",
                       describe(adaptor.getLabels(), "labels") +
@@ -155,6 +157,8 @@ LogicalResult SoftmaxCrossEntropyOp::inferReturnTypes(
   Value logits = adaptor.getLogits(), labels = adaptor.getLabels();
   auto logitsType = cast<RankedTensorType>(logits.getType());
   auto labelsType = cast<RankedTensorType>(labels.getType());
+  if (failed(requireIntegerLabels(loc, "softmax_cross_entropy", labels)))
+    return failure();
   if (logitsType.getRank() != 2 || labelsType.getRank() != 1)
     return shapeError(loc, "softmax_cross_entropy",
                       describe(logits, "logits") + " and " +

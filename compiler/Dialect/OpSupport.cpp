@@ -38,6 +38,17 @@ LogicalResult shapeError(std::optional<Location> loc, StringRef opName,
   return emitOptionalError(loc, opName, ": ", message);
 }
 
+LogicalResult requireIntegerLabels(std::optional<Location> loc,
+                                   StringRef opName, Value value) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (type.getElementType().isSignlessInteger(32) ||
+      type.getElementType().isSignlessInteger(64))
+    return success();
+  return shapeError(loc, opName,
+                    describe(value, "labels") +
+                        " but labels must be class indices (i32 or i64)");
+}
+
 FailureOr<bool> readFlag(std::optional<Location> loc, StringRef opName,
                          DictionaryAttr attributes, StringRef name) {
   auto flag = readAttr<BoolAttr>(loc, opName, attributes, name,

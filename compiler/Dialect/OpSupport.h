@@ -41,11 +41,17 @@ mlir::FailureOr<AttrT> readAttr(std::optional<mlir::Location> loc,
                                 bool required = false) {
   mlir::Attribute attr = attributes ? attributes.get(name) : mlir::Attribute();
   if (!attr && required)
-    return shapeError(loc, opName, "missing " + name + "=<" + expected + ">");
+    return shapeError(loc, opName,
+                      "missing " + name + " (" + expected + ")");
   if (attr && !mlir::isa<AttrT>(attr))
     return shapeError(loc, opName, name + " must be " + expected);
   return mlir::dyn_cast_or_null<AttrT>(attr);
 }
+
+/// Fails unless `value` holds integers (class labels).
+mlir::LogicalResult requireIntegerLabels(std::optional<mlir::Location> loc,
+                                         llvm::StringRef opName,
+                                         mlir::Value value);
 
 /// A boolean attribute that defaults to false when absent.
 mlir::FailureOr<bool> readFlag(std::optional<mlir::Location> loc,

@@ -58,10 +58,10 @@ LogicalResult BroadcastOp::inferReturnTypes(MLIRContext *,
   for (auto [i, size] : llvm::enumerate(source)) {
     if (size != 1 && size != target[offset + i])
       return shapeError(loc, "broadcast",
-                        "cannot broadcast " +
-                            describe(adaptor.getInput(), "the input") +
-                            " to " + formatType(resultType) + "; " +
-                            Twine(size) + " != " + Twine(target[offset + i]));
+                        describe(adaptor.getInput(), "the input") +
+                            ", which cannot be broadcast to " +
+                            formatType(resultType) + "; " + Twine(size) +
+                            " != " + Twine(target[offset + i]));
   }
   results.push_back(resultType);
   return success();

@@ -4,7 +4,6 @@
 #include "Session.h"
 
 #include "gradc/Model/Signature.h"
-#include "gradc/Runtime/Init.h"
 
 using namespace llvm;
 
@@ -33,16 +32,10 @@ int runInit() {
   auto signature = ModelSignature::read(*module);
   if (failed(signature))
     return 1;
-  rt::NamedTensors params;
-  for (const TensorSpec &spec : signature->arguments) {
-    if (spec.role != TensorRole::Param)
-      continue;
-    rt::Tensor tensor = allocate(spec);
-    if (rt::Status status = rt::initialize(spec.init, spec.name, seed, tensor);
-        !status)
-      return fail(status.error());
-    params.emplace_back(spec.name, std::move(tensor));
-  }
+  ModelBuffers buffers(*signature);
+  if (rt::Status status = buffers.initializeParams(seed); !status)
+    return fail(status.error());
+  rt::NamedTensors params = buffers.params();
   if (rt::Status status = rt::writeSafetensors(out, params); !status)
     return fail(status.error());
   outs() << "wrote " << params.size() << " parameters of " << signature->name

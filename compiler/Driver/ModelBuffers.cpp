@@ -115,6 +115,38 @@ rt::Status ModelBuffers::assign(size_t argument, rt::Tensor tensor,
   return rt::ok();
 }
 
+rt::Status ModelBuffers::initializeParams(uint64_t seed) {
+  for (size_t i = 0; i < signature.arguments.size(); ++i) {
+    const TensorSpec &spec = signature.arguments[i];
+    if (spec.role != TensorRole::Param)
+      continue;
+    if (rt::Status status =
+            rt::initialize(spec.init, spec.name, seed, argumentTensors[i]);
+        !status)
+      return status;
+    loaded[i] = true;
+  }
+  return rt::ok();
+}
+
+rt::NamedTensors ModelBuffers::params() const {
+  rt::NamedTensors result;
+  for (size_t i = 0; i < signature.arguments.size(); ++i)
+    if (signature.arguments[i].role == TensorRole::Param)
+      result.emplace_back(signature.arguments[i].name, argumentTensors[i]);
+  return result;
+}
+
+rt::Tensor *ModelBuffers::find(const std::string &name) {
+  for (size_t i = 0; i < signature.arguments.size(); ++i)
+    if (signature.arguments[i].name == name)
+      return &argumentTensors[i];
+  for (size_t i = 0; i < signature.results.size(); ++i)
+    if (signature.results[i].name == name)
+      return &resultTensors[i];
+  return nullptr;
+}
+
 rt::Status ModelBuffers::loadParams(const std::string &path) {
   auto file = rt::readSafetensors(path);
   if (!file)

@@ -16,6 +16,13 @@ class ModelBuffers {
 public:
   explicit ModelBuffers(const ModelSignature &signature);
 
+  /// Sets every parameter from its initializer, seeded.
+  rt::Status initializeParams(uint64_t seed);
+  /// The parameters by name, in declaration order.
+  rt::NamedTensors params() const;
+  /// The argument or result called `name`; null if there is none.
+  rt::Tensor *find(const std::string &name);
+
   /// Sets every parameter from a safetensors file.
   rt::Status loadParams(const std::string &path);
   /// Sets the input or label `name` from a .npy file.

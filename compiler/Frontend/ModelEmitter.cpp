@@ -539,8 +539,8 @@ private:
 
   std::optional<std::string> closestName(StringRef name) {
     std::optional<std::string> best;
-    // Allow about one typo per three letters.
-    unsigned bestDistance = std::max<unsigned>(1, name.size() / 3) + 1;
+    // About one typo per three letters, and never a whole different name.
+    unsigned bestDistance = std::min<unsigned>(name.size() / 3 + 1, name.size());
     auto consider = [&](StringRef candidate) {
       unsigned distance = name.edit_distance(candidate, true, bestDistance);
       if (distance < bestDistance) {
@@ -652,8 +652,11 @@ private:
         llvm::any_of(operands, [](const Operand &o) { return o.failed(); }))
       return Operand();
     SmallVector<Value> values;
-    if (op->hasInterface<grad::ElementwiseOpInterface>() && operands.size() == 2) {
-      if (failed(broadcastPair(name, loc, operands[0], operands[1])))
+    if (op->hasInterface<grad::ElementwiseOpInterface>()) {
+      if (failed(requireFloats(name, loc, operands)))
+        return Operand();
+      if (operands.size() == 2 &&
+          failed(broadcastPair(name, loc, operands[0], operands[1])))
         return Operand();
     }
     for (Operand &operand : operands)
@@ -688,6 +691,22 @@ private:
       return Value();
     }
     return created->getResult(0);
+  }
+
+  /// Elementwise math is defined on floats; integer tensors are labels.
+  LogicalResult requireFloats(StringRef opName, Location loc,
+                              ArrayRef<Operand> operands) {
+    for (const Operand &operand : operands) {
+      if (!operand.value || isa<FloatType>(cast<RankedTensorType>(
+                                operand.value.getType()).getElementType()))
+        continue;
+      locations.countError();
+      return emitError(loc) << opName << ": "
+                            << grad::describe(operand.value, "the operand")
+                            << " but " << opName
+                            << " works on f32 or f64 tensors";
+    }
+    return success();
   }
 
   /// The element type literal numbers take among these operands.

@@ -78,7 +78,7 @@ private:
   Token take() {
     Token token = peek();
     if (!token.is(Token::Eof))
-      ++position;
+      lastTaken = position++;
     return token;
   }
   bool consume(Token::Kind kind) {
@@ -103,6 +103,14 @@ private:
   bool expectClosing(Token::Kind kind, llvm::SMLoc open, llvm::StringRef context) {
     if (consume(kind))
       return true;
+    // A bracket left open at the end of a line: report it there and resume
+    // at that line's end, so the next line is parsed on its own.
+    size_t lineEnd = lastTaken + 1;
+    while (lineEnd < position && !tokens[lineEnd].is(Token::Newline))
+      ++lineEnd;
+    if (lineEnd < position)
+      position = lineEnd;
+    parentheses = 0;
     auto diagnostic = locations.error(peek().loc());
     diagnostic << "expected " << spell(kind) << " " << context << ", found "
                << describeToken(peek());
@@ -484,6 +492,7 @@ private:
   SourceLocations &locations;
   std::vector<Token> tokens;
   size_t position = 0;
+  size_t lastTaken = 0;
   int parentheses = 0;
 };
 

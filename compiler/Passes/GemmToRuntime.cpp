@@ -7,7 +7,9 @@
 //===----------------------------------------------------------------------===//
 #include "gradc/Pipeline/Passes.h"
 
+#include "mlir/IR/Dominance.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/CSE.h"
 #include "mlir/IR/SymbolTable.h"
 
 namespace gradc {
@@ -107,6 +109,10 @@ struct GemmToRuntimePass : impl::GemmToRuntimeBase<GemmToRuntimePass> {
     IRRewriter rewriter(&getContext());
     for (auto [op, transposeLhs, transposeRhs] : matmuls)
       (void)rewriteMatmul(op, transposeLhs, transposeRhs, rewriter);
+    // Each call built its own size and flag constants; share them.
+    if (!matmuls.empty())
+      eliminateCommonSubExpressions(rewriter, getAnalysis<DominanceInfo>(),
+                                    getOperation());
   }
 };
 

@@ -1,0 +1,15 @@
+# lit configuration: IR tests (lit/) and the bad-input corpus (bad/).
+import os
+import lit.formats
+
+config.name = "gradc"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".mlir", ".grad", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.gradc_tools_dir, "..", "test")
+config.excludes = ["unit", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py.in", "Inputs"]
+
+config.substitutions.append(("%gradc", os.path.join(config.gradc_tools_dir, "gradc")))
+config.substitutions.append(("%models", os.path.join(config.gradc_source_dir, "models")))
+config.environment["PATH"] = os.pathsep.join(
+    [config.llvm_tools_dir, config.environment.get("PATH", "")])
