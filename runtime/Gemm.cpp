@@ -6,11 +6,12 @@
 namespace {
 
 template <typename T>
-using RowMajor = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using RowMajor =
+    Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 template <typename T>
-void matmul(const T *lhs, const T *rhs, T *out, int64_t m, int64_t n,
-            int64_t k, bool transposeLhs, bool transposeRhs, bool accumulate) {
+void matmul(const T *lhs, const T *rhs, T *out, int64_t m, int64_t n, int64_t k,
+            bool transposeLhs, bool transposeRhs, bool accumulate) {
   // A row-major [r,c] buffer read as column-major [c,r] is its transpose, so
   // transposed operands are mapped, never copied.
   Eigen::Map<RowMajor<T>> c(out, m, n);
@@ -36,8 +37,8 @@ void matmul(const T *lhs, const T *rhs, T *out, int64_t m, int64_t n,
 
 } // namespace
 
-extern "C" void gradc_matmul_f32(const float *lhs, const float *rhs,
-                                 float *out, int64_t m, int64_t n, int64_t k,
+extern "C" void gradc_matmul_f32(const float *lhs, const float *rhs, float *out,
+                                 int64_t m, int64_t n, int64_t k,
                                  int32_t transpose_lhs, int32_t transpose_rhs,
                                  int32_t accumulate) {
   matmul(lhs, rhs, out, m, n, k, transpose_lhs, transpose_rhs, accumulate);

@@ -1,4 +1,5 @@
-//===- Init.cpp - seeded parameter initializers ----------------------------===//
+//===- Init.cpp - seeded parameter initializers
+//----------------------------===//
 #include "gradc/Runtime/Init.h"
 
 #include <cmath>

@@ -1,4 +1,5 @@
-//===- Symbols.cpp - the runtime's C ABI by name ---------------------------===//
+//===- Symbols.cpp - the runtime's C ABI by name
+//---------------------------===//
 #include "gradc/Runtime/Runtime.h"
 
 extern "C" const gradc_symbol *gradc_runtime_symbols(void) {

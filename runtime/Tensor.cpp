@@ -64,8 +64,8 @@ namespace {
 Expected<std::string> readFile(const std::string &path) {
   std::ifstream in(path, std::ios::binary);
   if (!in)
-    return Expected<std::string>::failure(path + ": cannot open file: " +
-                                          std::strerror(errno));
+    return Expected<std::string>::failure(
+        path + ": cannot open file: " + std::strerror(errno));
   std::ostringstream contents;
   contents << in.rdbuf();
   return contents.str();
@@ -92,8 +92,10 @@ struct NpyDescr {
   const char *code;
   DType dtype;
 };
-constexpr NpyDescr kNpyDescrs[] = {{"<f4", DType::F32}, {"<f8", DType::F64},
-                                   {"<i4", DType::I32}, {"<i8", DType::I64},
+constexpr NpyDescr kNpyDescrs[] = {{"<f4", DType::F32},
+                                   {"<f8", DType::F64},
+                                   {"<i4", DType::I32},
+                                   {"<i8", DType::I64},
                                    {"|u1", DType::U8}};
 
 /// The header is a Python dict literal; rewritten as JSON it can be read by
@@ -183,8 +185,7 @@ Status writeNpy(const std::string &path, const Tensor &tensor) {
   if (tensor.shape.size() > 1)
     shape.erase(shape.size() - 2);
   std::string header = "{'descr': '" + std::string(descr) +
-                       "', 'fortran_order': False, 'shape': (" + shape +
-                       "), }";
+                       "', 'fortran_order': False, 'shape': (" + shape + "), }";
   // Pad with spaces so the data starts 64-byte aligned; end with a newline.
   size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
@@ -253,7 +254,8 @@ Expected<NamedTensors> readSafetensors(const std::string &path) {
         match = &candidate;
     if (!match)
       return fail("tensor '" + key + "' has unsupported dtype " +
-                  entry["dtype"].dump() + " (supported: F32, F64, I32, I64, U8)");
+                  entry["dtype"].dump() +
+                  " (supported: F32, F64, I32, I64, U8)");
     std::vector<int64_t> shape;
     for (const auto &dim : entry["shape"]) {
       if (!dim.is_number_integer())

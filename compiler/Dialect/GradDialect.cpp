@@ -22,9 +22,14 @@ void GradDialect::initialize() {
       >();
 }
 
-Operation *GradDialect::materializeConstant(OpBuilder &builder,
-                                            Attribute value, Type type,
-                                            Location loc) {
+void gradc::grad::nameResultAfterSource(
+    Operation *op, llvm::function_ref<void(Value, StringRef)> setName) {
+  if (auto name = dyn_cast<NameLoc>(op->getLoc()))
+    setName(op->getResult(0), name.getName().getValue());
+}
+
+Operation *GradDialect::materializeConstant(OpBuilder &builder, Attribute value,
+                                            Type type, Location loc) {
   auto elements = dyn_cast<ElementsAttr>(value);
   if (!elements || elements.getType() != type)
     return nullptr;

@@ -108,9 +108,9 @@ LogicalResult OneHotOp::inferReturnTypes(MLIRContext *context,
     return shapeError(loc, "one_hot",
                       describe(adaptor.getLabels(), "labels") +
                           "; labels must be 1-D");
-  auto classesAttr =
-      readAttr<IntegerAttr>(loc, "one_hot", adaptor.getAttributes(), "classes",
-                            "the number of classes, like 10", /*required=*/true);
+  auto classesAttr = readAttr<IntegerAttr>(
+      loc, "one_hot", adaptor.getAttributes(), "classes",
+      "the number of classes, like 10", /*required=*/true);
   auto dtypeAttr = readAttr<TypeAttr>(loc, "one_hot", adaptor.getAttributes(),
                                       "dtype", "f32 or f64");
   if (failed(classesAttr) || failed(dtypeAttr))
@@ -124,8 +124,8 @@ LogicalResult OneHotOp::inferReturnTypes(MLIRContext *context,
     if (!isa<Float32Type, Float64Type>(elementType))
       return shapeError(loc, "one_hot", "dtype must be f32 or f64");
   }
-  results.push_back(RankedTensorType::get(
-      {labelsType.getDimSize(0), classes}, elementType));
+  results.push_back(
+      RankedTensorType::get({labelsType.getDimSize(0), classes}, elementType));
   return success();
 }
 
@@ -137,10 +137,10 @@ Value OneHotOp::lowerToLinalg(OpBuilder &b) {
       b, getLoc(), getType(), getLabels(), labelPerRow,
       [&](OpBuilder &nested, Location loc, ValueRange x) -> Value {
         Value column = nested.create<linalg::IndexOp>(loc, 1);
-        Value label = nested.create<arith::IndexCastOp>(
-            loc, nested.getIndexType(), x[0]);
-        Value hit = nested.create<arith::CmpIOp>(
-            loc, arith::CmpIPredicate::eq, column, label);
+        Value label =
+            nested.create<arith::IndexCastOp>(loc, nested.getIndexType(), x[0]);
+        Value hit = nested.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq,
+                                                 column, label);
         return nested.create<arith::SelectOp>(
             loc, hit, scalarConstant(nested, loc, elementType, 1.0),
             scalarConstant(nested, loc, elementType, 0.0));
@@ -177,13 +177,14 @@ LogicalResult SoftmaxCrossEntropyOp::inferReturnTypes(
 Value SoftmaxCrossEntropyOp::lowerToLinalg(OpBuilder &b) {
   Location loc = getLoc();
   auto logitsType = getLogits().getType();
-  Value logProbs = b.create<LogSoftmaxOp>(loc, getLogits(), b.getI64IntegerAttr(-1));
+  Value logProbs =
+      b.create<LogSoftmaxOp>(loc, getLogits(), b.getI64IntegerAttr(-1));
   Value targets = b.create<OneHotOp>(
       loc, getLabels(), b.getI64IntegerAttr(logitsType.getDimSize(1)),
       TypeAttr::get(logitsType.getElementType()));
-  Value picked = b.create<ReduceSumOp>(loc, b.create<MulOp>(loc, targets, logProbs),
-                                       b.getDenseI64ArrayAttr({1}),
-                                       b.getBoolAttr(false));
+  Value picked =
+      b.create<ReduceSumOp>(loc, b.create<MulOp>(loc, targets, logProbs),
+                            b.getDenseI64ArrayAttr({1}), b.getBoolAttr(false));
   Value mean = b.create<ReduceMeanOp>(loc, picked, DenseI64ArrayAttr(),
                                       b.getBoolAttr(false));
   return b.create<NegOp>(loc, mean);
@@ -210,7 +211,8 @@ LogicalResult MseOp::inferReturnTypes(MLIRContext *,
 
 Value MseOp::lowerToLinalg(OpBuilder &b) {
   Value error = b.create<SubOp>(getLoc(), getPrediction(), getTarget());
-  return b.create<ReduceMeanOp>(getLoc(), b.create<MulOp>(getLoc(), error, error),
+  return b.create<ReduceMeanOp>(getLoc(),
+                                b.create<MulOp>(getLoc(), error, error),
                                 DenseI64ArrayAttr(), b.getBoolAttr(false));
 }
 

@@ -1,4 +1,5 @@
-//===- MatmulOp.cpp - matrix product ---------------------------------------===//
+//===- MatmulOp.cpp - matrix product
+//---------------------------------------===//
 //
 // grad.matmul lowers to linalg.fill(0) + linalg.matmul (or its transposed
 // variants); after bufferization, grad-gemm-to-runtime turns that pair into
@@ -43,8 +44,7 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
     return shapeError(loc, "matmul",
                       describe(lhs, "lhs") + " but " + describe(rhs, "rhs") +
                           "; " + Twine(kl) + " != " + Twine(kr));
-  results.push_back(
-      RankedTensorType::get({m, n}, lhsType.getElementType()));
+  results.push_back(RankedTensorType::get({m, n}, lhsType.getElementType()));
   return success();
 }
 

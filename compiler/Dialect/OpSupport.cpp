@@ -51,8 +51,8 @@ LogicalResult requireIntegerLabels(std::optional<Location> loc,
 
 FailureOr<bool> readFlag(std::optional<Location> loc, StringRef opName,
                          DictionaryAttr attributes, StringRef name) {
-  auto flag = readAttr<BoolAttr>(loc, opName, attributes, name,
-                                 "true or false");
+  auto flag =
+      readAttr<BoolAttr>(loc, opName, attributes, name, "true or false");
   if (failed(flag))
     return failure();
   return *flag && flag->getValue();
@@ -86,8 +86,8 @@ Value scalarConstant(OpBuilder &b, Location loc, Type type, double value) {
 
 Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type,
                   std::optional<double> fillValue) {
-  Value empty = b.create<tensor::EmptyOp>(loc, type.getShape(),
-                                          type.getElementType());
+  Value empty =
+      b.create<tensor::EmptyOp>(loc, type.getShape(), type.getElementType());
   if (!fillValue)
     return empty;
   Value scalar = scalarConstant(b, loc, type.getElementType(), *fillValue);
@@ -154,8 +154,7 @@ Value buildReshape(OpBuilder &b, Location loc, Value input,
     return input;
   if (inputType.getRank() > resultType.getRank()) {
     if (auto groups = getReassociationIndicesForReshape(inputType, resultType))
-      return b.create<tensor::CollapseShapeOp>(loc, resultType, input,
-                                               *groups);
+      return b.create<tensor::CollapseShapeOp>(loc, resultType, input, *groups);
   } else if (inputType.getRank() < resultType.getRank()) {
     if (auto groups = getReassociationIndicesForReshape(inputType, resultType))
       return b.create<tensor::ExpandShapeOp>(loc, resultType, input, *groups);

@@ -1,4 +1,5 @@
-//===- OpSupport.h - helpers shared by the grad ops' definitions -*- C++ -*-===//
+//===- OpSupport.h - helpers shared by the grad ops' definitions -*- C++
+//-*-===//
 //
 // Shape-rule diagnostics and the linalg building blocks that the per-op
 // lowerings are written with. Private to compiler/Dialect.
@@ -7,8 +8,8 @@
 #ifndef GRADC_COMPILER_DIALECT_OPSUPPORT_H
 #define GRADC_COMPILER_DIALECT_OPSUPPORT_H
 
-#include "gradc/Dialect/GradDialect.h"
 #include "gradc/Dialect/Describe.h"
+#include "gradc/Dialect/GradDialect.h"
 
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
@@ -34,15 +35,13 @@ mlir::FailureOr<int64_t> normalizeAxis(std::optional<mlir::Location> loc,
 /// describes the right one, e.g. "a list of integers like [1, 0]"), or when it
 /// is missing and `required`. Returns a null attribute when it is absent.
 template <typename AttrT>
-mlir::FailureOr<AttrT> readAttr(std::optional<mlir::Location> loc,
-                                llvm::StringRef opName,
-                                mlir::DictionaryAttr attributes,
-                                llvm::StringRef name, llvm::StringRef expected,
-                                bool required = false) {
+mlir::FailureOr<AttrT>
+readAttr(std::optional<mlir::Location> loc, llvm::StringRef opName,
+         mlir::DictionaryAttr attributes, llvm::StringRef name,
+         llvm::StringRef expected, bool required = false) {
   mlir::Attribute attr = attributes ? attributes.get(name) : mlir::Attribute();
   if (!attr && required)
-    return shapeError(loc, opName,
-                      "missing " + name + " (" + expected + ")");
+    return shapeError(loc, opName, "missing " + name + " (" + expected + ")");
   if (attr && !mlir::isa<AttrT>(attr))
     return shapeError(loc, opName, name + " must be " + expected);
   return mlir::dyn_cast_or_null<AttrT>(attr);

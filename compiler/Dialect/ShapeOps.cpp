@@ -87,9 +87,8 @@ Value BroadcastOp::lowerToLinalg(OpBuilder &b) {
                               : b.getAffineDimExpr(offset + i));
   }
   AffineMap readMap = AffineMap::get(rank, 0, reads, b.getContext());
-  return buildGeneric(
-      b, getLoc(), getType(), getInput(), readMap,
-      [](OpBuilder &, Location, ValueRange x) { return x[0]; });
+  return buildGeneric(b, getLoc(), getType(), getInput(), readMap,
+                      [](OpBuilder &, Location, ValueRange x) { return x[0]; });
 }
 
 //===----------------------------------------------------------------------===//
@@ -184,9 +183,8 @@ struct ComposeReshapes : OpRewritePattern<ReshapeOp> {
     auto inner = outer.getInput().getDefiningOp<ReshapeOp>();
     if (!inner)
       return failure();
-    rewriter.replaceOpWithNewOp<ReshapeOp>(outer, outer.getType(),
-                                           inner.getInput(),
-                                           outer.getShapeAttr());
+    rewriter.replaceOpWithNewOp<ReshapeOp>(
+        outer, outer.getType(), inner.getInput(), outer.getShapeAttr());
     return success();
   }
 };
@@ -215,8 +213,9 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *,
   ArrayRef<int64_t> shape = shapeAttr->asArrayRef();
   auto resultType = RankedTensorType::get(shape, inputType.getElementType());
   if (llvm::any_of(shape, [](int64_t d) { return d <= 0; }))
-    return shapeError(loc, "reshape", "target shape " + formatType(resultType) +
-                                          " must have positive sizes");
+    return shapeError(loc, "reshape",
+                      "target shape " + formatType(resultType) +
+                          " must have positive sizes");
   if (resultType.getNumElements() != inputType.getNumElements())
     return shapeError(loc, "reshape",
                       describe(adaptor.getInput(), "the input") + " (" +

@@ -1,4 +1,5 @@
-//===- Commands.h - gradc's subcommands --------------------------*- C++ -*-===//
+//===- Commands.h - gradc's subcommands --------------------------*- C++
+//-*-===//
 //
 // Each subcommand lives in its own file with its options; main() dispatches
 // on whichever llvm::cl::SubCommand was given.

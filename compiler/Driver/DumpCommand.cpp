@@ -22,25 +22,31 @@ cl::SubCommand DumpCommand(
             "  gradc dump models/mlp.grad --emit=llvm-ir   LLVM IR\n"
             "  gradc dump --list-passes                    the steps\n");
 
-static cl::opt<std::string> input(cl::Positional, cl::desc("<model.grad|dump.mlir>"),
+static cl::opt<std::string> input(cl::Positional,
+                                  cl::desc("<model.grad|dump.mlir>"),
                                   cl::sub(DumpCommand), cl::cat(GradcOptions));
 static cl::opt<std::string>
     after("after",
           cl::desc("Print the IR after this step (see --list-passes), or "
                    "after every step with 'all'"),
-          cl::value_desc("step|all"), cl::sub(DumpCommand), cl::cat(GradcOptions));
+          cl::value_desc("step|all"), cl::sub(DumpCommand),
+          cl::cat(GradcOptions));
 static cl::opt<std::string>
     emit("emit", cl::desc("Print this stage: grad, linalg, llvm or llvm-ir"),
          cl::value_desc("stage"), cl::sub(DumpCommand), cl::cat(GradcOptions));
+static cl::opt<bool> printAfterAll("print-ir-after-all",
+                                   cl::desc("Same as --after=all"),
+                                   cl::sub(DumpCommand), cl::cat(GradcOptions));
 static cl::opt<bool> listPasses("list-passes",
                                 cl::desc("List the pipeline's steps and exit"),
                                 cl::sub(DumpCommand), cl::cat(GradcOptions));
 static cl::opt<bool> generic("generic",
                              cl::desc("Print ops in MLIR's generic form"),
                              cl::sub(DumpCommand), cl::cat(GradcOptions));
-static cl::opt<std::string> output("o", cl::desc("Write to this file (default: stdout)"),
-                                   cl::value_desc("file"), cl::init("-"),
-                                   cl::sub(DumpCommand), cl::cat(GradcOptions));
+static cl::opt<std::string>
+    output("o", cl::desc("Write to this file (default: stdout)"),
+           cl::value_desc("file"), cl::init("-"), cl::sub(DumpCommand),
+           cl::cat(GradcOptions));
 
 static int printSteps() {
   for (const PipelineStep &step : pipelineSteps())
@@ -52,9 +58,10 @@ static int printSteps() {
 
 /// The step to stop after, from --after or --emit.
 static std::optional<size_t> lastStep(bool &printAll, bool &toLLVMIR) {
-  std::string name = !after.empty() ? after.getValue()
-                     : !emit.empty() ? emit.getValue()
-                                     : std::string("grad");
+  std::string name = printAfterAll    ? std::string("all")
+                     : !after.empty() ? after.getValue()
+                     : !emit.empty()  ? emit.getValue()
+                                      : std::string("grad");
   printAll = name == "all";
   toLLVMIR = name == "llvm-ir";
   if (printAll || toLLVMIR)
@@ -67,12 +74,13 @@ int runDump() {
     return printSteps();
   if (input.empty())
     return fail("dump needs a model file: gradc dump MODEL [--after=STEP|all]");
-  if (!after.empty() && !emit.empty())
-    return fail("give --after or --emit, not both");
+  if (int(!after.empty()) + int(!emit.empty()) + int(printAfterAll) > 1)
+    return fail("give one of --after, --emit and --print-ir-after-all");
   bool printAll = false, toLLVMIR = false;
   std::optional<size_t> last = lastStep(printAll, toLLVMIR);
   if (!last)
-    return fail("unknown step '" + (after.empty() ? emit.getValue() : after.getValue()) +
+    return fail("unknown step '" +
+                (after.empty() ? emit.getValue() : after.getValue()) +
                 "' (see gradc dump --list-passes)");
 
   Session session;
@@ -98,10 +106,11 @@ int runDump() {
     return 1;
   if (printAll)
     print(pipelineSteps()[*current], *module);
-  if (failed(runPipeline(*module, *last,
-                         printAll ? function_ref<void(const PipelineStep &,
-                                                      mlir::ModuleOp)>(print)
-                                  : nullptr)))
+  if (failed(runPipeline(
+          *module, *last,
+          printAll
+              ? function_ref<void(const PipelineStep &, mlir::ModuleOp)>(print)
+              : nullptr)))
     return 1;
   if (toLLVMIR) {
     LLVMContext llvmContext;

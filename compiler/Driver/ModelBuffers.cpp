@@ -159,12 +159,12 @@ rt::Status ModelBuffers::loadParams(const std::string &path) {
       return entry.first == spec.name;
     });
     if (match == file->end())
-      return rt::Status::failure(path + ": no tensor named '" + spec.name +
-                                 "' for parameter " + spec.name + " : " +
-                                 typeString(spec) +
-                                 " (create a parameter file with 'gradc init')");
-    rt::Status status = assign(i, std::move(match->second),
-                               path + " ['" + spec.name + "']");
+      return rt::Status::failure(
+          path + ": no tensor named '" + spec.name + "' for parameter " +
+          spec.name + " : " + typeString(spec) +
+          " (create a parameter file with 'gradc init')");
+    rt::Status status =
+        assign(i, std::move(match->second), path + " ['" + spec.name + "']");
     if (!status)
       return status;
   }
@@ -226,9 +226,9 @@ rt::Status ModelBuffers::checkAllInputsLoaded() const {
   for (size_t i = 0; i < signature.arguments.size(); ++i) {
     const TensorSpec &spec = signature.arguments[i];
     if (!loaded[i] && spec.role != TensorRole::Param)
-      return rt::Status::failure("missing --input " + spec.name + "=FILE.npy for " +
-                                 roleName(spec.role) + " " + spec.name +
-                                 " : " + typeString(spec));
+      return rt::Status::failure("missing --input " + spec.name +
+                                 "=FILE.npy for " + roleName(spec.role) + " " +
+                                 spec.name + " : " + typeString(spec));
   }
   return rt::ok();
 }

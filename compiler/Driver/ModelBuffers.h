@@ -1,4 +1,5 @@
-//===- ModelBuffers.h - host memory for one model call -----------*- C++ -*-===//
+//===- ModelBuffers.h - host memory for one model call -----------*- C++
+//-*-===//
 #ifndef GRADC_COMPILER_DRIVER_MODELBUFFERS_H
 #define GRADC_COMPILER_DRIVER_MODELBUFFERS_H
 
@@ -38,7 +39,8 @@ public:
   const std::vector<rt::Tensor> &results() const { return resultTensors; }
 
 private:
-  rt::Status assign(size_t argument, rt::Tensor tensor, const std::string &origin);
+  rt::Status assign(size_t argument, rt::Tensor tensor,
+                    const std::string &origin);
 
   const ModelSignature &signature;
   std::vector<rt::Tensor> argumentTensors;

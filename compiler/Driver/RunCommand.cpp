@@ -16,25 +16,25 @@ using namespace llvm;
 
 namespace gradc::driver {
 
-cl::SubCommand RunCommand(
-    "run", "Run a model's forward pass on inputs from .npy files\n\n"
-           "  gradc run models/mlp.grad --params p.safetensors \\\n"
-           "      --input x=x.npy --input y=y.npy --output out/\n");
+cl::SubCommand
+    RunCommand("run", "Run a model's forward pass on inputs from .npy files\n\n"
+                      "  gradc run models/mlp.grad --params p.safetensors \\\n"
+                      "      --input x=x.npy --input y=y.npy --output out/\n");
 
-static cl::opt<std::string> input(cl::Positional, cl::desc("<model.grad|dump.mlir>"),
+static cl::opt<std::string> input(cl::Positional,
+                                  cl::desc("<model.grad|dump.mlir>"),
                                   cl::sub(RunCommand), cl::cat(GradcOptions));
-static cl::opt<std::string> params("params",
-                                   cl::desc("Parameters (safetensors), e.g. from gradc init"),
-                                   cl::value_desc("file"), cl::sub(RunCommand),
-                                   cl::cat(GradcOptions));
-static cl::list<std::string> inputs("input",
-                                    cl::desc("An input or label: NAME=FILE.npy"),
-                                    cl::value_desc("name=file"),
-                                    cl::sub(RunCommand), cl::cat(GradcOptions));
-static cl::opt<std::string> outputDir("output",
-                                      cl::desc("Write each output as DIR/NAME.npy"),
-                                      cl::value_desc("dir"), cl::sub(RunCommand),
-                                      cl::cat(GradcOptions));
+static cl::opt<std::string>
+    params("params", cl::desc("Parameters (safetensors), e.g. from gradc init"),
+           cl::value_desc("file"), cl::sub(RunCommand), cl::cat(GradcOptions));
+static cl::list<std::string>
+    inputs("input", cl::desc("An input or label: NAME=FILE.npy"),
+           cl::value_desc("name=file"), cl::sub(RunCommand),
+           cl::cat(GradcOptions));
+static cl::opt<std::string>
+    outputDir("output", cl::desc("Write each output as DIR/NAME.npy"),
+              cl::value_desc("dir"), cl::sub(RunCommand),
+              cl::cat(GradcOptions));
 static cl::opt<bool> randomInputs(
     "random-inputs",
     cl::desc("Fill inputs and labels not given with --input with seeded "
@@ -52,7 +52,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double millisecondsSince(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  return std::chrono::duration<double, std::milli>(Clock::now() - start)
+      .count();
 }
 
 /// "logits : f32[100,10] = [0.12, -0.5, ...] (mean 0.01)".
@@ -81,21 +82,21 @@ int runRun() {
                 "NAME=FILE.npy ... [--output DIR]");
   auto start = Clock::now();
   Session session;
-  mlir::OwningOpRef<mlir::ModuleOp> module = session.load(input);
-  if (!module)
+  std::optional<Session::Model> loaded = session.loadModel(input);
+  if (!loaded)
     return 1;
-  auto signature = ModelSignature::read(*module);
-  if (failed(signature))
-    return 1;
+  mlir::ModuleOp module = *loaded->module;
+  const ModelSignature &signature = loaded->signature;
   double parseMs = millisecondsSince(start);
 
-  ModelBuffers buffers(*signature);
-  bool hasParams = llvm::any_of(signature->arguments, [](const TensorSpec &s) {
+  ModelBuffers buffers(signature);
+  bool hasParams = llvm::any_of(signature.arguments, [](const TensorSpec &s) {
     return s.role == TensorRole::Param;
   });
   if (hasParams && params.empty())
     return fail("the model has parameters: pass --params FILE.safetensors "
-                "(create one with 'gradc init " + input + " --out FILE')");
+                "(create one with 'gradc init " +
+                input + " --out FILE')");
   if (hasParams)
     if (rt::Status status = buffers.loadParams(params); !status)
       return fail(status.error());
@@ -112,11 +113,11 @@ int runRun() {
     return fail(status.error());
 
   auto compileStart = Clock::now();
-  if (failed(runPipeline(*module, *findStep("llvm"))))
+  if (failed(runPipeline(module, *findStep("llvm"))))
     return 1;
   double pipelineMs = millisecondsSince(compileStart);
   auto jitStart = Clock::now();
-  auto model = JitModel::compile(*module, signature->name);
+  auto model = JitModel::compile(module, signature.name);
   if (failed(model))
     return 1;
   double jitMs = millisecondsSince(jitStart);
@@ -126,12 +127,13 @@ int runRun() {
     return 1;
   double runMs = millisecondsSince(runStart);
 
-  for (auto [spec, tensor] : llvm::zip(signature->results, buffers.results()))
+  for (auto [spec, tensor] : llvm::zip(signature.results, buffers.results()))
     printSummary(spec.name, tensor);
   if (!outputDir.empty()) {
     if (std::error_code error = sys::fs::create_directories(outputDir))
       return fail(outputDir + ": cannot create: " + error.message());
-    for (auto [spec, tensor] : llvm::zip(signature->results, buffers.results())) {
+    for (auto [spec, tensor] :
+         llvm::zip(signature.results, buffers.results())) {
       SmallString<128> path(outputDir);
       sys::path::append(path, spec.name + ".npy");
       if (rt::Status status = rt::writeNpy(path.str().str(), tensor); !status)

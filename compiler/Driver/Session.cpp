@@ -42,6 +42,16 @@ OwningOpRef<ModuleOp> Session::load(llvm::StringRef path) {
   return importModel(sourceMgr, &mlirContext);
 }
 
+std::optional<Session::Model> Session::loadModel(llvm::StringRef path) {
+  OwningOpRef<ModuleOp> module = load(path);
+  if (!module)
+    return std::nullopt;
+  FailureOr<ModelSignature> signature = ModelSignature::read(*module);
+  if (failed(signature))
+    return std::nullopt;
+  return Model{std::move(module), std::move(*signature)};
+}
+
 int fail(const llvm::Twine &message) {
   llvm::WithColor::error(llvm::errs(), "gradc") << message << "\n";
   return 1;

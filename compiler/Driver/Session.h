@@ -1,10 +1,13 @@
-//===- Session.h - what every gradc subcommand starts from -------*- C++ -*-===//
+//===- Session.h - what every gradc subcommand starts from -------*- C++
+//-*-===//
 #ifndef GRADC_COMPILER_DRIVER_SESSION_H
 #define GRADC_COMPILER_DRIVER_SESSION_H
 
+#include "gradc/Model/Signature.h"
+#include "mlir/IR/BuiltinOps.h"
+
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OwningOpRef.h"
-#include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/Timing.h"
 #include "llvm/Support/SourceMgr.h"
 
@@ -26,6 +29,15 @@ public:
   /// Loads a .grad model, or an .mlir dump from any pipeline stage. Reports
   /// every error and returns null if there was one.
   mlir::OwningOpRef<mlir::ModuleOp> load(llvm::StringRef path);
+
+  /// A loaded module with its model's signature.
+  struct Model {
+    mlir::OwningOpRef<mlir::ModuleOp> module;
+    ModelSignature signature;
+  };
+  /// Loads a model file and reads its signature; reports errors and returns
+  /// nothing if either fails.
+  std::optional<Model> loadModel(llvm::StringRef path);
 
   mlir::MLIRContext &context() { return mlirContext; }
 

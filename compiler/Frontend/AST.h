@@ -1,4 +1,5 @@
-//===- AST.h - syntax tree of a .grad file -----------------------*- C++ -*-===//
+//===- AST.h - syntax tree of a .grad file -----------------------*- C++
+//-*-===//
 //
 // The parser's output and the emitter's input. Blocks need a tree because
 // their bodies are emitted once per call; everything else could be emitted
@@ -29,11 +30,11 @@ struct Expr {
   enum Kind { Number, Name, Call, Binary, Negate, List };
   Kind kind;
   llvm::SMLoc loc;
-  double number = 0;       // Number
-  bool isInteger = false;  // Number
-  std::string name;        // Name, Call (the callee)
+  double number = 0;               // Number
+  bool isInteger = false;          // Number
+  std::string name;                // Name, Call (the callee)
   Token::Kind op = Token::Invalid; // Binary
-  std::vector<ExprPtr> operands;   // Call arguments, Binary/Negate operands, List
+  std::vector<ExprPtr> operands; // Call arguments, Binary/Negate operands, List
   std::vector<KeywordArg> keywords; // Call
 };
 
@@ -54,19 +55,29 @@ struct TypeSpec {
 struct Stmt {
   /// Invalid: a statement with a syntax error; `name` (if known) is what it
   /// would have defined, so later uses of it stay silent.
-  enum Kind { Model, Input, Label, Param, Assign, Output, Block, Optimize, Invalid };
+  enum Kind {
+    Model,
+    Input,
+    Label,
+    Param,
+    Assign,
+    Output,
+    Block,
+    Optimize,
+    Invalid
+  };
   Kind kind;
   llvm::SMLoc loc;
   std::string name;
   llvm::SMLoc nameLoc;
-  TypeSpec type;                    // Input, Label, Param
-  ExprPtr value;                    // Assign, Output (optional), Param (initializer)
-  bool frozen = false;              // Param
+  TypeSpec type;       // Input, Label, Param
+  ExprPtr value;       // Assign, Output (optional), Param (initializer)
+  bool frozen = false; // Param
   std::vector<KeywordArg> keywords; // Model constants
   ExprPtr optimizer;                // Optimize: the optimizer call
   std::vector<std::pair<std::string, llvm::SMLoc>> params; // Block
-  std::vector<Stmt> body;           // Block: its assignments
-  ExprPtr result;                   // Block: its return value
+  std::vector<Stmt> body; // Block: its assignments
+  ExprPtr result;         // Block: its return value
 };
 
 } // namespace gradc::frontend

@@ -12,7 +12,8 @@ Token Lexer::make(Token::Kind kind, const char *start) const {
 Token Lexer::next() {
   const char *end = buffer.end();
   while (true) {
-    while (cursor != end && (*cursor == ' ' || *cursor == '\t' || *cursor == '\r'))
+    while (cursor != end &&
+           (*cursor == ' ' || *cursor == '\t' || *cursor == '\r'))
       ++cursor;
     if (cursor != end && *cursor == '#') {
       while (cursor != end && *cursor != '\n')
@@ -32,7 +33,8 @@ Token Lexer::next() {
       ++cursor;
     return make(Token::Identifier, start);
   }
-  if (llvm::isDigit(c) || (c == '.' && cursor != end && llvm::isDigit(*cursor))) {
+  if (llvm::isDigit(c) ||
+      (c == '.' && cursor != end && llvm::isDigit(*cursor))) {
     bool isFloat = c == '.';
     while (cursor != end && (llvm::isDigit(*cursor) || *cursor == '.')) {
       isFloat |= *cursor == '.';

@@ -1,4 +1,5 @@
-//===- Lexer.h - tokens of the .grad language --------------------*- C++ -*-===//
+//===- Lexer.h - tokens of the .grad language --------------------*- C++
+//-*-===//
 #ifndef GRADC_COMPILER_FRONTEND_LEXER_H
 #define GRADC_COMPILER_FRONTEND_LEXER_H
 
@@ -44,7 +45,8 @@ struct Token {
 /// them; the parser skips those inside parentheses); `#` starts a comment.
 class Lexer {
 public:
-  explicit Lexer(llvm::StringRef buffer) : buffer(buffer), cursor(buffer.begin()) {}
+  explicit Lexer(llvm::StringRef buffer)
+      : buffer(buffer), cursor(buffer.begin()) {}
   Token next();
 
 private:

@@ -19,8 +19,8 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Verifier.h"
-#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 
 using namespace mlir;
@@ -86,9 +86,9 @@ public:
 
   OwningOpRef<ModuleOp> emit(std::vector<Stmt> &statements) {
     if (statements.empty() || statements.front().kind != Stmt::Model) {
-      SMLoc start = statements.empty() ? SMLoc::getFromPointer(
-                                             locations.buffer().data())
-                                       : statements.front().loc;
+      SMLoc start = statements.empty()
+                        ? SMLoc::getFromPointer(locations.buffer().data())
+                        : statements.front().loc;
       locations.error(start) << "a model file starts with 'model NAME', as "
                                 "in 'model mlp(batch = 100)'";
       return nullptr;
@@ -178,18 +178,17 @@ private:
         size = static_cast<int64_t>(it->second);
         if (size != it->second) {
           {
-          locations.error(dim.loc) << "dimension '" << dim.name
-                                        << "' must be a whole number";
-          ok = false;
-        }
+            locations.error(dim.loc)
+                << "dimension '" << dim.name << "' must be a whole number";
+            ok = false;
+          }
           continue;
         }
       }
-      if (size <= 0)
-        {
-          locations.error(dim.loc) << "dimensions must be positive";
-          ok = false;
-        }
+      if (size <= 0) {
+        locations.error(dim.loc) << "dimensions must be positive";
+        ok = false;
+      }
       shape.push_back(size);
     }
     if (!ok)
@@ -283,8 +282,7 @@ private:
   /// Matches a call's positional and keyword number arguments against
   /// `names`; `defaults` holds the optional ones.
   std::optional<std::vector<std::pair<std::string, double>>>
-  bindArguments(const Expr &call, StringRef what,
-                ArrayRef<std::string> names,
+  bindArguments(const Expr &call, StringRef what, ArrayRef<std::string> names,
                 const llvm::StringMap<double> &defaults) {
     std::vector<std::optional<double>> values(names.size());
     bool ok = true;
@@ -292,8 +290,8 @@ private:
       std::optional<double> number = literalNumber(value);
       if (!number) {
         {
-          locations.error(value.loc) << "arguments of " << what
-                                        << " must be numbers";
+          locations.error(value.loc)
+              << "arguments of " << what << " must be numbers";
           ok = false;
         }
       } else if (values[index]) {
@@ -305,12 +303,11 @@ private:
       values[index] = number;
     };
     std::string signature = what.str() + "(" + llvm::join(names, ", ") + ")";
-    if (call.operands.size() > names.size())
-      {
-          locations.error(call.operands[names.size()]->loc)
-           << "too many arguments: " << signature;
-          ok = false;
-        }
+    if (call.operands.size() > names.size()) {
+      locations.error(call.operands[names.size()]->loc)
+          << "too many arguments: " << signature;
+      ok = false;
+    }
     for (size_t i = 0; i < std::min(call.operands.size(), names.size()); ++i)
       assign(i, *call.operands[i], call.operands[i]->loc);
     for (const KeywordArg &keyword : call.keywords) {
@@ -318,7 +315,7 @@ private:
       if (it == names.end()) {
         {
           locations.error(keyword.loc) << what << " has no argument '"
-                                          << keyword.name << "': " << signature;
+                                       << keyword.name << "': " << signature;
           ok = false;
         }
         continue;
@@ -329,12 +326,11 @@ private:
     for (auto [name, value] : llvm::zip(names, values)) {
       if (!value && defaults.count(name))
         value = defaults.lookup(name);
-      if (!value && ok)
-        {
-          locations.error(call.loc) << what << " needs " << name << ": "
-                                       << signature;
-          ok = false;
-        }
+      if (!value && ok) {
+        locations.error(call.loc)
+            << what << " needs " << name << ": " << signature;
+        ok = false;
+      }
       if (value)
         bound.emplace_back(name, *value);
     }
@@ -399,8 +395,8 @@ private:
     }
     if (Operation *op = operand.value ? operand.value.getDefiningOp() : nullptr)
       if (!isa<NameLoc>(op->getLoc()))
-        op->setLoc(NameLoc::get(builder.getStringAttr(statement.name),
-                                op->getLoc()));
+        op->setLoc(
+            NameLoc::get(builder.getStringAttr(statement.name), op->getLoc()));
     define(statement.name, statement.nameLoc, operand);
   }
 
@@ -432,9 +428,10 @@ private:
     const Binding *binding = lookup(statement.name, statement.nameLoc);
     bool lossOk = binding && !binding->poisoned;
     if (lossOk) {
-      auto type = binding->operand.value
-                      ? dyn_cast<RankedTensorType>(binding->operand.value.getType())
-                      : RankedTensorType();
+      auto type =
+          binding->operand.value
+              ? dyn_cast<RankedTensorType>(binding->operand.value.getType())
+              : RankedTensorType();
       if (!type || type.getRank() != 0 ||
           !isa<FloatType>(type.getElementType())) {
         locations.error(statement.nameLoc)
@@ -452,8 +449,8 @@ private:
       std::string known;
       for (const OptimizerInfo &candidate : optimizers())
         known += (known.empty() ? "" : ", ") + candidate.name;
-      locations.error(call.loc) << "unknown optimizer '" << call.name
-                                << "' (known: " << known << ")";
+      locations.error(call.loc)
+          << "unknown optimizer '" << call.name << "' (known: " << known << ")";
       return;
     }
     std::vector<std::string> names;
@@ -540,7 +537,8 @@ private:
   std::optional<std::string> closestName(StringRef name) {
     std::optional<std::string> best;
     // About one typo per three letters, and never a whole different name.
-    unsigned bestDistance = std::min<unsigned>(name.size() / 3 + 1, name.size());
+    unsigned bestDistance =
+        std::min<unsigned>(name.size() / 3 + 1, name.size());
     auto consider = [&](StringRef candidate) {
       unsigned distance = name.edit_distance(candidate, true, bestDistance);
       if (distance < bestDistance) {
@@ -660,9 +658,9 @@ private:
         return Operand();
     }
     for (Operand &operand : operands)
-      values.push_back(operand.value ? operand.value
-                                     : splat(loc, scalarType(operands),
-                                             *operand.number));
+      values.push_back(operand.value
+                           ? operand.value
+                           : splat(loc, scalarType(operands), *operand.number));
     return Operand{buildOp(*op, loc, values, *attributes), {}};
   }
 
@@ -697,14 +695,14 @@ private:
   LogicalResult requireFloats(StringRef opName, Location loc,
                               ArrayRef<Operand> operands) {
     for (const Operand &operand : operands) {
-      if (!operand.value || isa<FloatType>(cast<RankedTensorType>(
-                                operand.value.getType()).getElementType()))
+      if (!operand.value ||
+          isa<FloatType>(
+              cast<RankedTensorType>(operand.value.getType()).getElementType()))
         continue;
       locations.countError();
-      return emitError(loc) << opName << ": "
-                            << grad::describe(operand.value, "the operand")
-                            << " but " << opName
-                            << " works on f32 or f64 tensors";
+      return emitError(loc)
+             << opName << ": " << grad::describe(operand.value, "the operand")
+             << " but " << opName << " works on f32 or f64 tensors";
     }
     return success();
   }
@@ -721,8 +719,8 @@ private:
               ArrayRef<int64_t> shape = {}) {
     auto type = RankedTensorType::get(shape, elementType);
     return builder.create<grad::ConstantOp>(
-        loc, SplatElementsAttr::get(type, builder.getFloatAttr(elementType,
-                                                               number)));
+        loc, SplatElementsAttr::get(type,
+                                    builder.getFloatAttr(elementType, number)));
   }
 
   /// NumPy broadcasting of two operands to a common shape, made explicit
@@ -733,32 +731,38 @@ private:
       return success(); // two numbers: scalars of the default type
     if (!lhs.value || !rhs.value) {
       Operand &number = lhs.value ? rhs : lhs;
-      auto type = cast<RankedTensorType>((lhs.value ? lhs : rhs).value.getType());
-      number.value = splat(loc, type.getElementType(), *number.number,
-                           type.getShape());
+      auto type =
+          cast<RankedTensorType>((lhs.value ? lhs : rhs).value.getType());
+      number.value =
+          splat(loc, type.getElementType(), *number.number, type.getShape());
       return success();
     }
     auto lhsType = cast<RankedTensorType>(lhs.value.getType());
     auto rhsType = cast<RankedTensorType>(rhs.value.getType());
     auto mismatch = [&]() {
       locations.countError();
-      return emitError(loc) << opName << ": "
-                            << grad::describe(lhs.value, "lhs") << " but "
-                            << grad::describe(rhs.value, "rhs") << "; ";
+      return emitError(loc)
+             << opName << ": " << grad::describe(lhs.value, "lhs") << " but "
+             << grad::describe(rhs.value, "rhs") << "; ";
     };
     if (lhsType.getElementType() != rhsType.getElementType())
       return mismatch() << "element types differ";
     int64_t rank = std::max(lhsType.getRank(), rhsType.getRank());
     SmallVector<int64_t> shape(rank);
     for (int64_t i = 0; i < rank; ++i) {
-      int64_t a = i < lhsType.getRank() ? lhsType.getDimSize(lhsType.getRank() - 1 - i) : 1;
-      int64_t b = i < rhsType.getRank() ? rhsType.getDimSize(rhsType.getRank() - 1 - i) : 1;
+      int64_t a = i < lhsType.getRank()
+                      ? lhsType.getDimSize(lhsType.getRank() - 1 - i)
+                      : 1;
+      int64_t b = i < rhsType.getRank()
+                      ? rhsType.getDimSize(rhsType.getRank() - 1 - i)
+                      : 1;
       if (a != b && a != 1 && b != 1)
         return mismatch() << "cannot broadcast " << a << " with " << b;
       shape[rank - 1 - i] = std::max(a, b);
     }
     for (Operand *operand : {&lhs, &rhs}) {
-      if (cast<RankedTensorType>(operand->value.getType()).getShape() != ArrayRef(shape))
+      if (cast<RankedTensorType>(operand->value.getType()).getShape() !=
+          ArrayRef(shape))
         operand->value = builder.create<grad::BroadcastOp>(
             loc, operand->value, builder.getDenseI64ArrayAttr(shape));
     }
@@ -779,22 +783,21 @@ private:
           known += (known.empty() ? "" : ", ") + attribute.str();
         {
           locations.error(at(keyword.loc))
-             << name << " has no argument '" << keyword.name << "'"
-             << (known.empty() ? std::string(" (it takes none)")
-                               : " (it takes: " + known + ")");
+              << name << " has no argument '" << keyword.name << "'"
+              << (known.empty() ? std::string(" (it takes none)")
+                                : " (it takes: " + known + ")");
           ok = false;
         }
         continue;
       }
       if (Attribute attribute = literalAttr(*keyword.value))
         attributes.set(keyword.name, attribute);
-      else
-        {
-          locations.error(at(keyword.value->loc))
-             << "argument '" << keyword.name << "' must be a number, a list "
-             << "of integers, true/false or an element type";
-          ok = false;
-        }
+      else {
+        locations.error(at(keyword.value->loc))
+            << "argument '" << keyword.name << "' must be a number, a list "
+            << "of integers, true/false or an element type";
+        ok = false;
+      }
     }
     if (!ok)
       return std::nullopt;

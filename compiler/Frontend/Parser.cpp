@@ -100,7 +100,8 @@ private:
   }
   /// Expects the token closing a bracket opened at `open`, pointing there
   /// when it is missing.
-  bool expectClosing(Token::Kind kind, llvm::SMLoc open, llvm::StringRef context) {
+  bool expectClosing(Token::Kind kind, llvm::SMLoc open,
+                     llvm::StringRef context) {
     if (consume(kind))
       return true;
     // A bracket left open at the end of a line: report it there and resume
@@ -119,7 +120,8 @@ private:
   }
   bool expectName(std::string &name, llvm::SMLoc &loc, llvm::StringRef what) {
     if (!at(Token::Identifier))
-      return fail(peek(), "expected " + what + ", found " + describeToken(peek()));
+      return fail(peek(),
+                  "expected " + what + ", found " + describeToken(peek()));
     Token token = take();
     name = token.text.str();
     loc = token.loc();
@@ -221,7 +223,8 @@ private:
 
   bool parseType(TypeSpec &type) {
     type.loc = peek().loc();
-    if (!expectName(type.dtype, type.dtypeLoc, "an element type (f32, f64, i32, i64)") ||
+    if (!expectName(type.dtype, type.dtypeLoc,
+                    "an element type (f32, f64, i32, i64)") ||
         !expect(Token::LBracket, "after the element type"))
       return false;
     if (consume(Token::RBracket))
@@ -234,8 +237,10 @@ private:
       } else if (at(Token::Identifier)) {
         dim.name = take().text.str();
       } else {
-        return fail(peek(), "expected a dimension (a size or a model constant), "
-                            "found " + describeToken(peek()));
+        return fail(peek(),
+                    "expected a dimension (a size or a model constant), "
+                    "found " +
+                        describeToken(peek()));
       }
       type.dims.push_back(std::move(dim));
     } while (consume(Token::Comma));
@@ -266,7 +271,7 @@ private:
   bool parseOptimize(Stmt &statement) {
     take();
     statement.kind = Stmt::Optimize;
-    if (!expectName(statement.name, statement.nameLoc, "the name of the loss") )
+    if (!expectName(statement.name, statement.nameLoc, "the name of the loss"))
       return false;
     if (!peek().isKeyword("with"))
       return fail(peek(), "expected 'with' after the loss, as in 'optimize "
@@ -312,8 +317,8 @@ private:
       if (consume(Token::Newline))
         continue;
       if (at(Token::Eof))
-        return fail(peek(), "block '" + block.name +
-                                "' is missing its closing '}'");
+        return fail(peek(),
+                    "block '" + block.name + "' is missing its closing '}'");
       if (consume(Token::RBrace))
         break;
       if (peek().isKeyword("return") && !peek(1).is(Token::Equal)) {
@@ -334,7 +339,8 @@ private:
       statement.loc = peek().loc();
       if (!at(Token::Identifier) || !peek(1).is(Token::Equal)) {
         ok = fail(peek(), "expected NAME = expression or 'return' inside "
-                          "block '" + block.name + "'");
+                          "block '" +
+                              block.name + "'");
         skipLine();
         continue;
       }
@@ -346,8 +352,8 @@ private:
       }
     }
     if (ok && !block.result)
-      return fail(tokens[position - 1], "block '" + block.name +
-                                            "' has no 'return' statement");
+      return fail(tokens[position - 1],
+                  "block '" + block.name + "' has no 'return' statement");
     return ok;
   }
 

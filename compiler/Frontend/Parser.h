@@ -1,4 +1,5 @@
-//===- Parser.h - .grad text to syntax tree ----------------------*- C++ -*-===//
+//===- Parser.h - .grad text to syntax tree ----------------------*- C++
+//-*-===//
 #ifndef GRADC_COMPILER_FRONTEND_PARSER_H
 #define GRADC_COMPILER_FRONTEND_PARSER_H
 

@@ -1,4 +1,5 @@
-//===- SourceLocations.h - from buffer positions to MLIR locations -*- C++ -*-===//
+//===- SourceLocations.h - from buffer positions to MLIR locations -*- C++
+//-*-===//
 #ifndef GRADC_COMPILER_FRONTEND_SOURCELOCATIONS_H
 #define GRADC_COMPILER_FRONTEND_SOURCELOCATIONS_H
 
@@ -19,8 +20,8 @@ public:
     unsigned buffer = sourceMgr.getMainFileID();
     auto [line, column] = sourceMgr.getLineAndColumn(loc, buffer);
     return mlir::FileLineColLoc::get(
-        context, sourceMgr.getMemoryBuffer(buffer)->getBufferIdentifier(),
-        line, column);
+        context, sourceMgr.getMemoryBuffer(buffer)->getBufferIdentifier(), line,
+        column);
   }
 
   mlir::InFlightDiagnostic error(mlir::Location loc) {

@@ -48,9 +48,9 @@ std::optional<rt::DType> dtypeOf(Type type) {
 /// Element type and shape of a tensor, or of a buffer after bufferization.
 LogicalResult readType(Type type, TensorSpec &spec) {
   auto shaped = dyn_cast<ShapedType>(type);
-  std::optional<rt::DType> dtype =
-      shaped && shaped.hasStaticShape() ? dtypeOf(shaped.getElementType())
-                                        : std::nullopt;
+  std::optional<rt::DType> dtype = shaped && shaped.hasStaticShape()
+                                       ? dtypeOf(shaped.getElementType())
+                                       : std::nullopt;
   if (!dtype)
     return failure();
   spec.dtype = *dtype;
@@ -137,7 +137,8 @@ FailureOr<ModelSignature> ModelSignature::read(ModuleOp module) {
   }
   if (auto loss = model->getAttrOfType<StringAttr>(attrs::kLoss))
     signature.loss = loss.str();
-  if (auto optimizer = model->getAttrOfType<DictionaryAttr>(attrs::kOptimizer)) {
+  if (auto optimizer =
+          model->getAttrOfType<DictionaryAttr>(attrs::kOptimizer)) {
     OptimizerSpec spec;
     if (auto kind = optimizer.getAs<StringAttr>("kind"))
       spec.kind = kind.str();

@@ -9,8 +9,8 @@
 
 #include "mlir/IR/Dominance.h"
 #include "mlir/IR/PatternMatch.h"
-#include "mlir/Transforms/CSE.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Transforms/CSE.h"
 
 namespace gradc {
 #define GEN_PASS_DEF_GEMMTORUNTIME
@@ -29,19 +29,22 @@ linalg::FillOp zeroFillBefore(linalg::LinalgOp matmul) {
   if (!fill || fill.getOutputs()[0] != matmul.getDpsInitOperand(0)->get())
     return nullptr;
   auto constant = fill.getInputs()[0].getDefiningOp<arith::ConstantOp>();
-  auto value = constant ? dyn_cast<FloatAttr>(constant.getValue()) : FloatAttr();
+  auto value =
+      constant ? dyn_cast<FloatAttr>(constant.getValue()) : FloatAttr();
   return value && value.getValue().isZero() ? fill : nullptr;
 }
 
 /// The runtime GEMM for `elementType`, declared once per module.
 func::FuncOp declareGemm(ModuleOp module, Type elementType) {
-  StringRef name = elementType.isF32() ? "gradc_matmul_f32" : "gradc_matmul_f64";
+  StringRef name =
+      elementType.isF32() ? "gradc_matmul_f32" : "gradc_matmul_f64";
   if (auto existing = module.lookupSymbol<func::FuncOp>(name))
     return existing;
   OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
   Type ptr = LLVM::LLVMPointerType::get(module.getContext());
   Type i64 = b.getI64Type(), i32 = b.getI32Type();
-  auto type = b.getFunctionType({ptr, ptr, ptr, i64, i64, i64, i32, i32, i32}, {});
+  auto type =
+      b.getFunctionType({ptr, ptr, ptr, i64, i64, i64, i32, i32, i32}, {});
   auto gemm = b.create<func::FuncOp>(module.getLoc(), name, type);
   gemm.setPrivate();
   return gemm;
@@ -73,8 +76,8 @@ LogicalResult rewriteMatmul(linalg::LinalgOp matmul, bool transposeLhs,
   int64_t k = lhsType.getDimSize(transposeLhs ? 0 : 1);
   Location loc = matmul.getLoc();
   linalg::FillOp fill = zeroFillBefore(matmul);
-  func::FuncOp gemm =
-      declareGemm(matmul->getParentOfType<ModuleOp>(), outType.getElementType());
+  func::FuncOp gemm = declareGemm(matmul->getParentOfType<ModuleOp>(),
+                                  outType.getElementType());
   rewriter.setInsertionPoint(matmul);
   auto i64 = [&](int64_t v) {
     return rewriter.create<arith::ConstantIntOp>(loc, v, 64).getResult();

@@ -45,7 +45,8 @@ struct GradToLinalgPass : impl::GradToLinalgBase<GradToLinalgPass> {
     patterns.add<LowerElementwise, LowerByInterface>(&getContext());
     // Lowerings may create grad ops (softmax builds reduce_max, exp, ...);
     // the driver keeps going until none is left.
-    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+    if (failed(
+            applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     WalkResult leftover = getOperation().walk([](Operation *op) {
       if (!isa<grad::GradDialect>(op->getDialect()))

@@ -7,9 +7,9 @@
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/IR/Module.h"
@@ -77,7 +77,8 @@ const std::vector<PipelineStep> &pipelineSteps() {
        pass<createGemmToRuntime>()},
       {"convert-linalg-to-loops", "remaining linalg ops to loops",
        pass<createConvertLinalgToLoopsPass>()},
-      {"lower-affine", "affine ops to arith/scf", pass<createLowerAffinePass>()},
+      {"lower-affine", "affine ops to arith/scf",
+       pass<createLowerAffinePass>()},
       {"convert-scf-to-cf", "structured loops to branches",
        pass<createConvertSCFToCFPass>()},
       {"expand-strided-metadata", "buffer views to plain address arithmetic",
@@ -123,9 +124,9 @@ FailureOr<size_t> currentStep(ModuleOp module) {
          << kStageAttr << " '" << stage.getValue() << "'";
 }
 
-LogicalResult
-runPipeline(ModuleOp module, size_t last,
-            llvm::function_ref<void(const PipelineStep &, ModuleOp)> afterStep) {
+LogicalResult runPipeline(
+    ModuleOp module, size_t last,
+    llvm::function_ref<void(const PipelineStep &, ModuleOp)> afterStep) {
   FailureOr<size_t> current = currentStep(module);
   if (failed(current))
     return failure();
@@ -156,7 +157,8 @@ void stripModelAttributes(ModuleOp module) {
     SmallVector<Attribute> kept;
     for (Attribute dictionary : dictionaries) {
       SmallVector<NamedAttribute> entries;
-      llvm::copy_if(cast<DictionaryAttr>(dictionary), std::back_inserter(entries),
+      llvm::copy_if(cast<DictionaryAttr>(dictionary),
+                    std::back_inserter(entries),
                     [&](NamedAttribute attr) { return !isModelAttr(attr); });
       kept.push_back(DictionaryAttr::get(module.getContext(), entries));
     }

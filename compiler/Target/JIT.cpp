@@ -32,8 +32,8 @@ LogicalResult reportError(ModuleOp module, llvm::StringRef what,
 
 } // namespace
 
-FailureOr<std::unique_ptr<JitModel>> JitModel::compile(ModuleOp module,
-                                                       llvm::StringRef function) {
+FailureOr<std::unique_ptr<JitModel>>
+JitModel::compile(ModuleOp module, llvm::StringRef function) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   auto machineBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();

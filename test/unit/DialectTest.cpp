@@ -29,7 +29,7 @@ TEST(Dialect, MatmulShapeRule) {
                "-> tensor<2x5xf32>\n"
                "  return\n}\n"),
       Contains(HasSubstr("matmul: lhs is f32[2,3] but rhs is f32[4,5]; "
-                            "3 != 4")));
+                         "3 != 4")));
 }
 
 TEST(Dialect, ResultTypesMustMatchTheShapeRule) {
@@ -39,8 +39,8 @@ TEST(Dialect, ResultTypesMustMatchTheShapeRule) {
                "tensor<2x3xf32> -> tensor<3xf32>\n"
                "  return\n}\n"),
       Contains(HasSubstr("inferred type(s) 'tensor<2xf32>' are "
-                            "incompatible with return type(s) of operation "
-                            "'tensor<3xf32>'")));
+                         "incompatible with return type(s) of operation "
+                         "'tensor<3xf32>'")));
 }
 
 TEST(Dialect, BroadcastRule) {
@@ -50,7 +50,7 @@ TEST(Dialect, BroadcastRule) {
                "tensor<3xf32> -> tensor<2x4xf32>\n"
                "  return\n}\n"),
       Contains(HasSubstr("broadcast: the input is f32[3], which cannot be "
-                            "broadcast to f32[2,4]; 3 != 4")));
+                         "broadcast to f32[2,4]; 3 != 4")));
 }
 
 TEST(Dialect, TransposeNeedsAPermutation) {
@@ -80,7 +80,7 @@ TEST(Dialect, ElementwiseOperandsMustMatch) {
                        "tensor<3xf32>) -> tensor<2x3xf32>\n"
                        "  return\n}\n"),
               Contains(HasSubstr("failed to verify that all of {lhs, rhs, "
-                                    "result} have same type")));
+                                 "result} have same type")));
 }
 
 TEST(Dialect, PrettyAndGenericFormsRoundTrip) {

@@ -91,7 +91,8 @@ Array reduce(const Array &a, int axis, double init,
   Array result{{outer}, std::vector<double>(outer, init)};
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t i = 0; i < inner; ++i)
-      result.data[o] = combine(result.data[o], axis == 1 ? a.at(o, i) : a.at(i, o));
+      result.data[o] =
+          combine(result.data[o], axis == 1 ? a.at(o, i) : a.at(i, o));
   return result;
 }
 
@@ -192,26 +193,47 @@ const OpCase kOpCases[] = {
      }},
     {"div", "a / (b * b + 1)",
      [](const Inputs &in) {
-       return zip(in.a, in.b, [](double x, double y) { return x / (y * y + 1); });
+       return zip(in.a, in.b,
+                  [](double x, double y) { return x / (y * y + 1); });
      }},
-    {"neg", "-a", [](const Inputs &in) { return map(in.a, [](double x) { return -x; }); }},
-    {"exp", "exp(a)", [](const Inputs &in) { return map(in.a, [](double x) { return std::exp(x); }); }},
+    {"neg", "-a",
+     [](const Inputs &in) { return map(in.a, [](double x) { return -x; }); }},
+    {"exp", "exp(a)",
+     [](const Inputs &in) {
+       return map(in.a, [](double x) { return std::exp(x); });
+     }},
     {"log", "log(a * a + 0.5)",
-     [](const Inputs &in) { return map(in.a, [](double x) { return std::log(x * x + 0.5); }); }},
+     [](const Inputs &in) {
+       return map(in.a, [](double x) { return std::log(x * x + 0.5); });
+     }},
     {"sqrt", "sqrt(a * a)",
-     [](const Inputs &in) { return map(in.a, [](double x) { return std::abs(x); }); }},
-    {"tanh", "tanh(a)", [](const Inputs &in) { return map(in.a, [](double x) { return std::tanh(x); }); }},
+     [](const Inputs &in) {
+       return map(in.a, [](double x) { return std::abs(x); });
+     }},
+    {"tanh", "tanh(a)",
+     [](const Inputs &in) {
+       return map(in.a, [](double x) { return std::tanh(x); });
+     }},
     {"sigmoid", "sigmoid(a)",
-     [](const Inputs &in) { return map(in.a, [](double x) { return 1 / (1 + std::exp(-x)); }); }},
-    {"relu", "relu(a)", [](const Inputs &in) { return map(in.a, [](double x) { return std::max(x, 0.0); }); }},
-    {"broadcast", "a + c", [](const Inputs &in) { return rowsPlus(in.a, in.c); }},
+     [](const Inputs &in) {
+       return map(in.a, [](double x) { return 1 / (1 + std::exp(-x)); });
+     }},
+    {"relu", "relu(a)",
+     [](const Inputs &in) {
+       return map(in.a, [](double x) { return std::max(x, 0.0); });
+     }},
+    {"broadcast", "a + c",
+     [](const Inputs &in) { return rowsPlus(in.a, in.c); }},
     {"matmul", "a @ transpose(b)",
      [](const Inputs &in) { return matmul(in.a, transpose(in.b)); }},
     {"matmul_transposed", "matmul(a, b, transpose_lhs = true)",
      [](const Inputs &in) { return matmul(in.a, in.b, true, false); }},
-    {"transpose", "transpose(a, perm = [1, 0])", [](const Inputs &in) { return transpose(in.a); }},
+    {"transpose", "transpose(a, perm = [1, 0])",
+     [](const Inputs &in) { return transpose(in.a); }},
     {"reshape", "reshape(a, shape = [10, 2])",
-     [](const Inputs &in) { return Array{{10, 2}, in.a.data}; }},
+     [](const Inputs &in) {
+       return Array{{10, 2}, in.a.data};
+     }},
     {"reduce_sum", "reduce_sum(a, axes = [1])",
      [](const Inputs &in) { return reduce(in.a, 1, 0.0, sum); }},
     {"reduce_sum_all", "reduce_sum(a)",
@@ -223,15 +245,19 @@ const OpCase kOpCases[] = {
      }},
     {"reduce_mean", "reduce_mean(a, axes = [0], keepdims = true)",
      [](const Inputs &in) {
-       Array mean = map(reduce(in.a, 0, 0.0, sum), [](double x) { return x / 4; });
+       Array mean =
+           map(reduce(in.a, 0, 0.0, sum), [](double x) { return x / 4; });
        return Array{{1, 5}, mean.data};
      }},
     {"reduce_max", "reduce_max(a, axes = [-1])",
      [](const Inputs &in) {
-       return reduce(in.a, 1, -INFINITY, [](double x, double y) { return std::max(x, y); });
+       return reduce(in.a, 1, -INFINITY,
+                     [](double x, double y) { return std::max(x, y); });
      }},
     {"softmax", "softmax(a)",
-     [](const Inputs &in) { return map(logSoftmaxRows(in.a), [](double x) { return std::exp(x); }); }},
+     [](const Inputs &in) {
+       return map(logSoftmaxRows(in.a), [](double x) { return std::exp(x); });
+     }},
     {"log_softmax", "log_softmax(a * 30)",
      [](const Inputs &in) {
        return logSoftmaxRows(map(in.a, [](double x) { return 30 * x; }));
@@ -245,7 +271,8 @@ const OpCase kOpCases[] = {
      }},
     {"softmax_cross_entropy", "softmax_cross_entropy(a * 20, y)",
      [](const Inputs &in) {
-       return scalar(crossEntropy(map(in.a, [](double x) { return 20 * x; }), in.y));
+       return scalar(
+           crossEntropy(map(in.a, [](double x) { return 20 * x; }), in.y));
      }},
     {"mse", "mse(a, b)",
      [](const Inputs &in) {
@@ -255,6 +282,8 @@ const OpCase kOpCases[] = {
        return scalar(total / 20);
      }},
 };
+
+void PrintTo(const OpCase &op, std::ostream *os) { *os << op.expression; }
 
 class ForwardOp : public ::testing::TestWithParam<OpCase> {};
 
@@ -279,10 +308,13 @@ TEST_P(ForwardOp, MatchesReference) {
   Inputs inputs{toArray(*model->buffers->find("a")),
                 toArray(*model->buffers->find("b")),
                 toArray(*model->buffers->find("c")), toArray(labels)};
-  expectClose(toArray(*model->buffers->find("out")), op.reference(inputs), 1e-12);
+  expectClose(toArray(*model->buffers->find("out")), op.reference(inputs),
+              1e-12);
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryOp, ForwardOp, ::testing::ValuesIn(kOpCases),
-                         [](const auto &info) { return std::string(info.param.name); });
+                         [](const auto &info) {
+                           return std::string(info.param.name);
+                         });
 
 } // namespace

@@ -64,10 +64,10 @@ TEST(Frontend, SignatureOfTheMlpModel) {
 
 TEST(Frontend, BroadcastingIsExplicitInTheIR) {
   Compiler compiler;
-  auto module = compiler.importSource(std::string(kHeader) +
-                                      "param b : f32[5] = zeros\n"
-                                      "z = x + b\n"
-                                      "output z\n");
+  auto module =
+      compiler.importSource(std::string(kHeader) + "param b : f32[5] = zeros\n"
+                                                   "z = x + b\n"
+                                                   "output z\n");
   ASSERT_TRUE(module);
   EXPECT_EQ(countOps(*module, "grad.broadcast"), 1);
   EXPECT_EQ(countOps(*module, "grad.add"), 1);
@@ -105,9 +105,9 @@ TEST(Frontend, BlocksAreInlinedAtEachCall) {
 
 TEST(Frontend, ValuesAreNamedAfterTheirVariables) {
   Compiler compiler;
-  auto module = compiler.importSource(std::string(kHeader) +
-                                      "hidden_state = relu(x)\n"
-                                      "output hidden_state\n");
+  auto module =
+      compiler.importSource(std::string(kHeader) + "hidden_state = relu(x)\n"
+                                                   "output hidden_state\n");
   ASSERT_TRUE(module);
   module->walk([](grad::ReluOp relu) {
     auto name = mlir::dyn_cast<mlir::NameLoc>(relu.getLoc());
@@ -119,11 +119,10 @@ TEST(Frontend, ValuesAreNamedAfterTheirVariables) {
 TEST(Frontend, KeywordArgumentsBecomeAttributes) {
   Compiler compiler;
   auto module = compiler.importSource(
-      std::string(kHeader) +
-      "s = reduce_sum(x, axes = [1], keepdims = true)\n"
-      "t = transpose(x, perm = [1, 0])\n"
-      "r = reshape(x, shape = [hidden + 2, batch])\n"
-      "output s\noutput t\n");
+      std::string(kHeader) + "s = reduce_sum(x, axes = [1], keepdims = true)\n"
+                             "t = transpose(x, perm = [1, 0])\n"
+                             "r = reshape(x, shape = [hidden + 2, batch])\n"
+                             "output s\noutput t\n");
   // Arithmetic is not allowed inside attribute lists.
   EXPECT_FALSE(module);
   EXPECT_THAT(compiler.diagnostics(),

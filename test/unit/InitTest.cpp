@@ -66,15 +66,16 @@ TEST(Init, ScalesFollowFanInAndFanOut) {
 }
 
 TEST(Init, ExplicitDistributions) {
-  Moments normal =
-      momentsOf(initialized("normal", {200, 200}, 1, {{"mean", 1.0}, {"std", 0.5}}));
+  Moments normal = momentsOf(
+      initialized("normal", {200, 200}, 1, {{"mean", 1.0}, {"std", 0.5}}));
   EXPECT_NEAR(normal.mean, 1.0, 0.01);
   EXPECT_NEAR(normal.std, 0.5, 0.01);
-  Moments uniform =
-      momentsOf(initialized("uniform", {200, 200}, 1, {{"low", 2.0}, {"high", 3.0}}));
+  Moments uniform = momentsOf(
+      initialized("uniform", {200, 200}, 1, {{"low", 2.0}, {"high", 3.0}}));
   EXPECT_GE(uniform.min, 2.0);
   EXPECT_LT(uniform.max, 3.0);
-  Moments constant = momentsOf(initialized("constant", {7}, 1, {{"value", 0.25}}));
+  Moments constant =
+      momentsOf(initialized("constant", {7}, 1, {{"value", 0.25}}));
   EXPECT_EQ(constant.min, 0.25);
   EXPECT_EQ(constant.max, 0.25);
   EXPECT_EQ(momentsOf(initialized("zeros", {7})).max, 0.0);

@@ -37,7 +37,8 @@ Tensor ramp(DType dtype, std::vector<int64_t> shape) {
 }
 
 TEST_F(TensorIO, NpyRoundTripsEveryDType) {
-  for (DType dtype : {DType::F32, DType::F64, DType::I32, DType::I64, DType::U8}) {
+  for (DType dtype :
+       {DType::F32, DType::F64, DType::I32, DType::I64, DType::U8}) {
     for (std::vector<int64_t> shape :
          {std::vector<int64_t>{}, {5}, {3, 4}, {2, 1, 3}}) {
       Tensor tensor = ramp(dtype, shape);

@@ -48,7 +48,8 @@ struct Compiler::Handler {
           // As the printed diagnostics do: errors inside a block are followed
           // by where it was called from.
           if (auto call = mlir::dyn_cast<CallSiteLoc>(diagnostic.getLocation()))
-            if (auto caller = call.getCaller()->findInstanceOf<FileLineColLoc>())
+            if (auto caller =
+                    call.getCaller()->findInstanceOf<FileLineColLoc>())
               messages.push_back(std::to_string(caller.getLine()) + ":" +
                                  std::to_string(caller.getColumn()) +
                                  ": note: called from");
@@ -104,8 +105,8 @@ std::unique_ptr<RunnableModel> compileToJit(ModuleOp module, uint64_t seed) {
 }
 
 std::string readModel(llvm::StringRef name) {
-  auto buffer =
-      llvm::MemoryBuffer::getFile(std::string(GRADC_SOURCE_DIR) + "/models/" + name.str());
+  auto buffer = llvm::MemoryBuffer::getFile(std::string(GRADC_SOURCE_DIR) +
+                                            "/models/" + name.str());
   if (!buffer) {
     ADD_FAILURE() << "cannot read models/" << name.str();
     return "";

@@ -1,4 +1,5 @@
-//===- Describe.h - values and types as users wrote them ---------*- C++ -*-===//
+//===- Describe.h - values and types as users wrote them ---------*- C++
+//-*-===//
 //
 // Shape errors speak the .grad language: "x is f32[100,784]", not
 // "operand #0 has type tensor<100x784xf32>". Used by the ops' shape rules and

@@ -6,8 +6,17 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Dialect.h"
 #include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/OpImplementation.h"
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+
+namespace gradc::grad {
+/// Names an op's result after the source variable it was assigned to (its
+/// NameLoc), for readable IR dumps.
+void nameResultAfterSource(
+    mlir::Operation *op,
+    llvm::function_ref<void(mlir::Value, llvm::StringRef)> setName);
+} // namespace gradc::grad
 
 #include "gradc/Dialect/GradDialect.h.inc"
 #include "gradc/Dialect/GradInterfaces.h.inc"

@@ -10,6 +10,7 @@
 #define GRADC_DIALECT_GRADOPS_TD
 
 include "mlir/IR/OpBase.td"
+include "mlir/IR/OpAsmInterface.td"
 include "mlir/IR/AttrTypeBase.td"
 include "mlir/IR/CommonAttrConstraints.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
@@ -31,7 +32,15 @@ def Grad_IntTensor : StaticShapeTensorOf<[I32, I64]>;
 def Grad_Tensor : StaticShapeTensorOf<[F32, F64, I32, I64]>;
 
 class Grad_Op<string mnemonic, list<Trait> traits = []>
-    : Op<Grad_Dialect, mnemonic, !listconcat(traits, [Pure])>;
+    : Op<Grad_Dialect, mnemonic, !listconcat(traits, [Pure, OpAsmOpInterface])> {
+  let extraClassDeclaration = [{
+    /// Prints the result under its source name: %h1 rather than %3.
+    void getAsmResultNames(
+        ::llvm::function_ref<void(::mlir::Value, ::llvm::StringRef)> setName) {
+      ::gradc::grad::nameResultAfterSource(getOperation(), setName);
+    }
+  }];
+}
 
 //===----------------------------------------------------------------------===//
 // Constants

@@ -1,4 +1,5 @@
-//===- Frontend.h - .grad files to the grad dialect --------------*- C++ -*-===//
+//===- Frontend.h - .grad files to the grad dialect --------------*- C++
+//-*-===//
 #ifndef GRADC_FRONTEND_FRONTEND_H
 #define GRADC_FRONTEND_FRONTEND_H
 

@@ -1,4 +1,5 @@
-//===- Signature.h - a model's interface, as carried in the IR ---*- C++ -*-===//
+//===- Signature.h - a model's interface, as carried in the IR ---*- C++
+//-*-===//
 //
 // The frontend records what each argument and result of the model function
 // is (input, label, parameter with its initializer, output) as attributes on
@@ -63,10 +64,10 @@ struct OptimizerSpec {
 };
 
 struct ModelSignature {
-  std::string name;     // the model function's symbol
+  std::string name; // the model function's symbol
   std::vector<TensorSpec> arguments;
   std::vector<TensorSpec> results;
-  std::string loss;     // name of the result being minimized, if any
+  std::string loss; // name of the result being minimized, if any
   std::optional<OptimizerSpec> optimizer;
 
   /// Reads the signature of the module's model function; reports an error on

@@ -1,4 +1,5 @@
-//===- Passes.h - gradc's own passes -----------------------------*- C++ -*-===//
+//===- Passes.h - gradc's own passes -----------------------------*- C++
+//-*-===//
 #ifndef GRADC_PIPELINE_PASSES_H
 #define GRADC_PIPELINE_PASSES_H
 

@@ -1,4 +1,5 @@
-//===- Pipeline.h - the compilation pipeline, step by step -------*- C++ -*-===//
+//===- Pipeline.h - the compilation pipeline, step by step -------*- C++
+//-*-===//
 //
 // Every step is named; a module records the last step it went through in
 // its `grad.stage` attribute, so an IR dump from any step can be read back

@@ -1,4 +1,5 @@
-//===- Init.h - seeded parameter initializers ---------------------*- C++ -*-===//
+//===- Init.h - seeded parameter initializers ---------------------*- C++
+//-*-===//
 //
 // The initializers a `param` line may name, and the deterministic random
 // numbers behind them: the same seed and parameter name always give the same

@@ -17,8 +17,8 @@ extern "C" {
  * [k,n]; op transposes when the matching flag is non-zero, so lhs is stored
  * as [k,m] when transpose_lhs is set. With accumulate == 0, out is
  * overwritten. */
-void gradc_matmul_f32(const float *lhs, const float *rhs, float *out,
-                      int64_t m, int64_t n, int64_t k, int32_t transpose_lhs,
+void gradc_matmul_f32(const float *lhs, const float *rhs, float *out, int64_t m,
+                      int64_t n, int64_t k, int32_t transpose_lhs,
                       int32_t transpose_rhs, int32_t accumulate);
 void gradc_matmul_f64(const double *lhs, const double *rhs, double *out,
                       int64_t m, int64_t n, int64_t k, int32_t transpose_lhs,

@@ -1,4 +1,5 @@
-//===- Tensor.h - host tensors and their files -------------------*- C++ -*-===//
+//===- Tensor.h - host tensors and their files -------------------*- C++
+//-*-===//
 //
 // The runtime's C++ side (used by the driver and by built executables):
 // dense row-major host tensors, NumPy .npy and safetensors files. Functions
@@ -33,7 +34,9 @@ struct Tensor {
   Tensor(DType dtype, std::vector<int64_t> shape);
 
   int64_t numElements() const;
-  template <typename T> T *data() { return reinterpret_cast<T *>(bytes.data()); }
+  template <typename T> T *data() {
+    return reinterpret_cast<T *>(bytes.data());
+  }
   template <typename T> const T *data() const {
     return reinterpret_cast<const T *>(bytes.data());
   }
@@ -76,7 +79,8 @@ Status writeSafetensors(const std::string &path, const NamedTensors &tensors);
 
 /// Writes `contents` to `path` through a temporary file and a rename, so a
 /// failed write never leaves a half-written file behind.
-Status writeFileAtomically(const std::string &path, const std::string &contents);
+Status writeFileAtomically(const std::string &path,
+                           const std::string &contents);
 
 } // namespace gradc::rt
 

@@ -1,4 +1,5 @@
-//===- JIT.h - run a compiled model in this process --------------*- C++ -*-===//
+//===- JIT.h - run a compiled model in this process --------------*- C++
+//-*-===//
 #ifndef GRADC_TARGET_JIT_H
 #define GRADC_TARGET_JIT_H
 
