@@ -53,10 +53,21 @@ int64_t Tensor::numElements() const {
 }
 
 std::string Tensor::typeString() const {
+  return gradc::rt::typeString(dtype, shape);
+}
+
+std::string typeString(DType dtype, const std::vector<int64_t> &shape) {
   std::string text = std::string(name(dtype)) + "[";
   for (size_t i = 0; i < shape.size(); ++i)
     text += (i ? "," : "") + std::to_string(shape[i]);
   return text + "]";
+}
+
+size_t byteSize(DType dtype, const std::vector<int64_t> &shape) {
+  return static_cast<size_t>(std::accumulate(shape.begin(), shape.end(),
+                                             int64_t{1},
+                                             std::multiplies<int64_t>())) *
+         sizeOf(dtype);
 }
 
 namespace {
@@ -160,15 +171,17 @@ Expected<Tensor> readNpy(const std::string &path) {
   }
   if (!validShape(shape))
     return fail("invalid shape in header");
-  Tensor tensor(match->dtype, shape);
+  // Check the size before allocating: the header may claim anything.
+  size_t needed = byteSize(match->dtype, shape);
   size_t available = file.size() - dataStart;
-  if (available < tensor.bytes.size())
-    return fail("truncated: " + tensor.typeString() + " needs " +
-                std::to_string(tensor.bytes.size()) + " bytes of data, found " +
+  if (available < needed)
+    return fail("truncated: " + typeString(match->dtype, shape) + " needs " +
+                std::to_string(needed) + " bytes of data, found " +
                 std::to_string(available));
-  if (available > tensor.bytes.size())
-    return fail("has " + std::to_string(available - tensor.bytes.size()) +
-                " bytes after the data of " + tensor.typeString());
+  if (available > needed)
+    return fail("has " + std::to_string(available - needed) +
+                " bytes after the data of " + typeString(match->dtype, shape));
+  Tensor tensor(match->dtype, shape);
   std::memcpy(tensor.bytes.data(), file.data() + dataStart,
               tensor.bytes.size());
   return tensor;
@@ -267,14 +280,14 @@ Expected<NamedTensors> readSafetensors(const std::string &path) {
         !offsets[1].is_number_unsigned())
       return fail("tensor '" + key + "' has a malformed shape or offsets");
     uint64_t begin = offsets[0], end = offsets[1];
-    Tensor tensor(match->dtype, shape);
     if (begin > end || end > dataSize)
       return fail("truncated: tensor '" + key + "' ends at byte " +
                   std::to_string(end) + " of a " + std::to_string(dataSize) +
                   "-byte data section");
-    if (end - begin != tensor.bytes.size())
-      return fail("tensor '" + key + "' is " + tensor.typeString() +
+    if (end - begin != byteSize(match->dtype, shape))
+      return fail("tensor '" + key + "' is " + typeString(match->dtype, shape) +
                   " but has " + std::to_string(end - begin) + " bytes");
+    Tensor tensor(match->dtype, shape);
     std::memcpy(tensor.bytes.data(), file.data() + dataStart + begin,
                 tensor.bytes.size());
     tensors.emplace_back(key, std::move(tensor));

@@ -48,6 +48,10 @@ struct Binding {
   bool defined = true; // false for unknown names poisoned at their use
 };
 
+/// Tensors hold at most 2^31 elements (8 GiB of f32): larger ones cannot
+/// train on the machines gradc targets, and sizes stay far from overflow.
+constexpr int64_t kMaxElements = int64_t{1} << 31;
+
 const char *binaryOpName(Token::Kind kind) {
   switch (kind) {
   case Token::Plus:
@@ -193,6 +197,16 @@ private:
     }
     if (!ok)
       return std::nullopt;
+    int64_t elements = 1;
+    for (int64_t size : shape) {
+      if (size > kMaxElements / elements) {
+        locations.error(spec.loc)
+            << "this tensor has more than " << kMaxElements
+            << " elements, the most gradc supports";
+        return std::nullopt;
+      }
+      elements *= size;
+    }
     return RankedTensorType::get(shape, *element);
   }
 

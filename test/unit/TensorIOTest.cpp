@@ -107,6 +107,14 @@ TEST_F(TensorIO, NpyErrorsNameTheFileAndTheProblem) {
   EXPECT_THAT(readNpy(path("complex.npy")).error(),
               HasSubstr("unsupported dtype '<c8'"));
 
+  // A header may claim any shape; nothing is allocated before the file is
+  // known to hold that much data.
+  std::string huge = good;
+  huge.replace(huge.find("(10, 10)"), 8, "(99999999999, 1000)");
+  write(path("huge.npy"), huge);
+  EXPECT_THAT(readNpy(path("huge.npy")).error(),
+              HasSubstr("truncated: f32[99999999999,1000] needs"));
+
   EXPECT_THAT(readNpy(path("missing.npy")).error(),
               HasSubstr("missing.npy: cannot open file"));
 }

@@ -25,6 +25,11 @@ size_t sizeOf(DType dtype);
 /// "f32", "i32", ...: as the .grad language spells element types.
 const char *name(DType dtype);
 
+/// "f32[100,784]".
+std::string typeString(DType dtype, const std::vector<int64_t> &shape);
+/// Bytes of a dense tensor of this type.
+size_t byteSize(DType dtype, const std::vector<int64_t> &shape);
+
 struct Tensor {
   DType dtype = DType::F32;
   std::vector<int64_t> shape;
