@@ -75,6 +75,73 @@ Value ReluOp::buildScalar(OpBuilder &b, Location loc, ValueRange x) {
   Value zero = scalarConstant(b, loc, x[0].getType(), 0.0);
   return b.create<arith::MaximumFOp>(loc, x[0], zero);
 }
+Value StepOp::buildScalar(OpBuilder &b, Location loc, ValueRange x) {
+  Value zero = scalarConstant(b, loc, x[0].getType(), 0.0);
+  Value positive =
+      b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, x[0], zero);
+  return b.create<arith::SelectOp>(
+      loc, positive, scalarConstant(b, loc, x[0].getType(), 1.0), zero);
+}
+
+//===----------------------------------------------------------------------===//
+// VJP rules: g is the gradient of the result.
+//===----------------------------------------------------------------------===//
+
+SmallVector<Value> AddOp::buildVJP(OpBuilder &, Value g) { return {g, g}; }
+
+SmallVector<Value> SubOp::buildVJP(OpBuilder &b, Value g) {
+  return {g, b.create<NegOp>(getLoc(), g)};
+}
+
+SmallVector<Value> MulOp::buildVJP(OpBuilder &b, Value g) {
+  return {b.create<MulOp>(getLoc(), g, getRhs()),
+          b.create<MulOp>(getLoc(), g, getLhs())};
+}
+
+SmallVector<Value> DivOp::buildVJP(OpBuilder &b, Value g) {
+  // d(a/b)/db = -(a/b)/b: reuses the quotient.
+  Value gradLhs = b.create<DivOp>(getLoc(), g, getRhs());
+  Value gradRhs = b.create<NegOp>(
+      getLoc(), b.create<MulOp>(getLoc(), gradLhs, getResult()));
+  return {gradLhs, gradRhs};
+}
+
+SmallVector<Value> NegOp::buildVJP(OpBuilder &b, Value g) {
+  return {b.create<NegOp>(getLoc(), g)};
+}
+
+SmallVector<Value> ExpOp::buildVJP(OpBuilder &b, Value g) {
+  return {b.create<MulOp>(getLoc(), g, getResult())};
+}
+
+SmallVector<Value> LogOp::buildVJP(OpBuilder &b, Value g) {
+  return {b.create<DivOp>(getLoc(), g, getInput())};
+}
+
+SmallVector<Value> SqrtOp::buildVJP(OpBuilder &b, Value g) {
+  return {scaled(b, getLoc(), b.create<DivOp>(getLoc(), g, getResult()), 0.5)};
+}
+
+SmallVector<Value> TanhOp::buildVJP(OpBuilder &b, Value g) {
+  Location loc = getLoc();
+  Value one = splatConstant(b, loc, getType(), 1.0);
+  Value square = b.create<MulOp>(loc, getResult(), getResult());
+  return {b.create<MulOp>(loc, g, b.create<SubOp>(loc, one, square))};
+}
+
+SmallVector<Value> SigmoidOp::buildVJP(OpBuilder &b, Value g) {
+  Location loc = getLoc();
+  Value one = splatConstant(b, loc, getType(), 1.0);
+  Value slope = b.create<MulOp>(loc, getResult(),
+                                b.create<SubOp>(loc, one, getResult()));
+  return {b.create<MulOp>(loc, g, slope)};
+}
+
+SmallVector<Value> ReluOp::buildVJP(OpBuilder &b, Value g) {
+  return {b.create<MulOp>(getLoc(), g, b.create<StepOp>(getLoc(), getInput()))};
+}
+
+SmallVector<Value> StepOp::buildVJP(OpBuilder &, Value) { return {Value()}; }
 
 //===----------------------------------------------------------------------===//
 // Folders: identities that hold exactly in IEEE arithmetic.

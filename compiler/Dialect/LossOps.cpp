@@ -50,6 +50,14 @@ LogicalResult inferSoftmaxLike(std::optional<Location> loc, StringRef opName,
   return success();
 }
 
+/// sum(x, axis) kept as size 1 and broadcast back over x's shape.
+Value spreadSum(OpBuilder &b, Location loc, Value x, int64_t axis) {
+  auto type = cast<RankedTensorType>(x.getType());
+  Value sum = b.create<ReduceSumOp>(loc, x, b.getDenseI64ArrayAttr({axis}),
+                                    b.getBoolAttr(true));
+  return broadcastTo(b, loc, sum, type);
+}
+
 int64_t resolvedAxis(int64_t axis, Value input) {
   return axis < 0 ? axis + cast<RankedTensorType>(input.getType()).getRank()
                   : axis;
@@ -77,6 +85,15 @@ Value SoftmaxOp::lowerToLinalg(OpBuilder &b) {
                          sumOfExp(b, getLoc(), shifted, axis));
 }
 
+SmallVector<Value> SoftmaxOp::buildVJP(OpBuilder &b, Value g) {
+  // dx = s * (g - sum(g * s)) along the axis.
+  Location loc = getLoc();
+  Value s = getResult();
+  int64_t axis = resolvedAxis(getAxis(), getInput());
+  Value inner = spreadSum(b, loc, b.create<MulOp>(loc, g, s), axis);
+  return {b.create<MulOp>(loc, s, b.create<SubOp>(loc, g, inner))};
+}
+
 LogicalResult LogSoftmaxOp::inferReturnTypes(MLIRContext *,
                                              std::optional<Location> loc,
                                              Adaptor adaptor,
@@ -91,6 +108,15 @@ Value LogSoftmaxOp::lowerToLinalg(OpBuilder &b) {
   Value logSum =
       b.create<LogOp>(getLoc(), sumOfExp(b, getLoc(), shifted, axis));
   return b.create<SubOp>(getLoc(), shifted, logSum);
+}
+
+SmallVector<Value> LogSoftmaxOp::buildVJP(OpBuilder &b, Value g) {
+  // dx = g - softmax(x) * sum(g) along the axis.
+  Location loc = getLoc();
+  int64_t axis = resolvedAxis(getAxis(), getInput());
+  Value probabilities = b.create<ExpOp>(loc, getResult());
+  Value spread = spreadSum(b, loc, g, axis);
+  return {b.create<SubOp>(loc, g, b.create<MulOp>(loc, probabilities, spread))};
 }
 
 //===----------------------------------------------------------------------===//
@@ -128,6 +154,8 @@ LogicalResult OneHotOp::inferReturnTypes(MLIRContext *context,
       RankedTensorType::get({labelsType.getDimSize(0), classes}, elementType));
   return success();
 }
+
+SmallVector<Value> OneHotOp::buildVJP(OpBuilder &, Value) { return {Value()}; }
 
 Value OneHotOp::lowerToLinalg(OpBuilder &b) {
   AffineMap labelPerRow =
@@ -190,6 +218,22 @@ Value SoftmaxCrossEntropyOp::lowerToLinalg(OpBuilder &b) {
   return b.create<NegOp>(loc, mean);
 }
 
+SmallVector<Value> SoftmaxCrossEntropyOp::buildVJP(OpBuilder &b, Value g) {
+  // (softmax(x) - one_hot(y)) * g / N: stable, never divides by a
+  // probability.
+  Location loc = getLoc();
+  RankedTensorType logitsType = getLogits().getType();
+  Value probabilities =
+      b.create<SoftmaxOp>(loc, getLogits(), b.getI64IntegerAttr(-1));
+  Value targets = b.create<OneHotOp>(
+      loc, getLabels(), b.getI64IntegerAttr(logitsType.getDimSize(1)),
+      TypeAttr::get(logitsType.getElementType()));
+  Value error = b.create<SubOp>(loc, probabilities, targets);
+  Value perSample = scaled(b, loc, broadcastTo(b, loc, g, logitsType),
+                           1.0 / static_cast<double>(logitsType.getDimSize(0)));
+  return {b.create<MulOp>(loc, error, perSample), Value()};
+}
+
 //===----------------------------------------------------------------------===//
 // mse
 //===----------------------------------------------------------------------===//
@@ -214,6 +258,18 @@ Value MseOp::lowerToLinalg(OpBuilder &b) {
   return b.create<ReduceMeanOp>(getLoc(),
                                 b.create<MulOp>(getLoc(), error, error),
                                 DenseI64ArrayAttr(), b.getBoolAttr(false));
+}
+
+SmallVector<Value> MseOp::buildVJP(OpBuilder &b, Value g) {
+  // d/dp mean((p - t)^2) = 2 (p - t) / count.
+  Location loc = getLoc();
+  RankedTensorType type = getPrediction().getType();
+  Value error = b.create<SubOp>(loc, getPrediction(), getTarget());
+  Value gradPrediction = b.create<MulOp>(
+      loc, error,
+      scaled(b, loc, broadcastTo(b, loc, g, type),
+             2.0 / static_cast<double>(type.getNumElements())));
+  return {gradPrediction, b.create<NegOp>(loc, gradPrediction)};
 }
 
 } // namespace gradc::grad

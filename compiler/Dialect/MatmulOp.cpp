@@ -68,4 +68,23 @@ Value MatmulOp::lowerToLinalg(OpBuilder &b) {
   return b.create<linalg::MatmulOp>(loc, operands, init).getResult(0);
 }
 
+SmallVector<Value> MatmulOp::buildVJP(OpBuilder &b, Value g) {
+  // For C = op(A) op(B): dA and dB are products of g with the other operand,
+  // transposed as needed; every case is one GEMM with transpose flags.
+  Location loc = getLoc();
+  Value lhs = getLhs(), rhs = getRhs();
+  auto product = [&](Value x, Value y, bool tx, bool ty) -> Value {
+    return b.create<MatmulOp>(loc, x, y, b.getBoolAttr(tx), b.getBoolAttr(ty));
+  };
+  bool tl = getTransposeLhs(), tr = getTransposeRhs();
+  if (!tl && !tr) // C = A B
+    return {product(g, rhs, false, true), product(lhs, g, true, false)};
+  if (tl && !tr) // C = A^T B
+    return {product(rhs, g, false, true), product(lhs, g, false, false)};
+  if (!tl && tr) // C = A B^T
+    return {product(g, rhs, false, false), product(g, lhs, true, false)};
+  // C = A^T B^T
+  return {product(rhs, g, true, true), product(g, lhs, true, true)};
+}
+
 } // namespace gradc::grad

@@ -166,4 +166,47 @@ Value buildReshape(OpBuilder &b, Location loc, Value input,
   return buildReshape(b, loc, flat, resultType);
 }
 
+Value broadcastTo(OpBuilder &b, Location loc, Value value,
+                  RankedTensorType type) {
+  if (value.getType() == type)
+    return value;
+  return b.create<BroadcastOp>(loc, value,
+                               b.getDenseI64ArrayAttr(type.getShape()));
+}
+
+Value scaled(OpBuilder &b, Location loc, Value value, double factor) {
+  auto type = cast<RankedTensorType>(value.getType());
+  return b.create<MulOp>(loc, value, splatConstant(b, loc, type, factor));
+}
+
+Value sumToShape(OpBuilder &b, Location loc, Value grad,
+                 RankedTensorType inputType) {
+  auto gradType = cast<RankedTensorType>(grad.getType());
+  int64_t offset = gradType.getRank() - inputType.getRank();
+  SmallVector<int64_t> axes;
+  for (int64_t dim = 0; dim < gradType.getRank(); ++dim)
+    if (dim < offset || (inputType.getDimSize(dim - offset) == 1 &&
+                         gradType.getDimSize(dim) != 1))
+      axes.push_back(dim);
+  if (!axes.empty())
+    grad = b.create<ReduceSumOp>(loc, grad, b.getDenseI64ArrayAttr(axes),
+                                 b.getBoolAttr(false));
+  if (grad.getType() != inputType)
+    grad = b.create<ReshapeOp>(loc, grad,
+                               b.getDenseI64ArrayAttr(inputType.getShape()));
+  return grad;
+}
+
+Value spreadOverAxes(OpBuilder &b, Location loc, Value grad,
+                     ArrayRef<int64_t> axes, RankedTensorType inputType) {
+  SmallVector<int64_t> keptShape;
+  for (auto [dim, size] : llvm::enumerate(inputType.getShape()))
+    keptShape.push_back(llvm::is_contained(axes, static_cast<int64_t>(dim))
+                            ? 1
+                            : size);
+  if (cast<RankedTensorType>(grad.getType()).getShape() != ArrayRef(keptShape))
+    grad = b.create<ReshapeOp>(loc, grad, b.getDenseI64ArrayAttr(keptShape));
+  return broadcastTo(b, loc, grad, inputType);
+}
+
 } // namespace gradc::grad

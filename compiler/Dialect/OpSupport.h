@@ -94,6 +94,30 @@ mlir::Value buildReduction(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value buildReshape(mlir::OpBuilder &b, mlir::Location loc,
                          mlir::Value input, mlir::RankedTensorType resultType);
 
+//===----------------------------------------------------------------------===//
+// Building blocks of the VJP rules (grad ops, so the backward graph is
+// ordinary grad IR).
+//===----------------------------------------------------------------------===//
+
+/// `value` broadcast NumPy-style to `type`'s shape (itself if it has it).
+mlir::Value broadcastTo(mlir::OpBuilder &b, mlir::Location loc,
+                        mlir::Value value, mlir::RankedTensorType type);
+
+/// `value * factor`.
+mlir::Value scaled(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value,
+                   double factor);
+
+/// The gradient of a broadcast's input: `grad` summed over the dimensions
+/// the broadcast added or stretched, shaped like `inputType`.
+mlir::Value sumToShape(mlir::OpBuilder &b, mlir::Location loc,
+                       mlir::Value grad, mlir::RankedTensorType inputType);
+
+/// A gradient of a reduction's result spread back over its input: reshaped
+/// to keep the reduced axes as size 1, then broadcast to `inputType`.
+mlir::Value spreadOverAxes(mlir::OpBuilder &b, mlir::Location loc,
+                           mlir::Value grad, mlir::ArrayRef<int64_t> axes,
+                           mlir::RankedTensorType inputType);
+
 } // namespace gradc::grad
 
 #endif // GRADC_COMPILER_DIALECT_OPSUPPORT_H

@@ -61,14 +61,18 @@ LogicalResult inferReduction(std::optional<Location> loc, StringRef opName,
   return success();
 }
 
+/// The resolved axes of a verified reduction.
+template <typename ReduceOp> SmallVector<int64_t> axesOf(ReduceOp op) {
+  return *resolveAxes(std::nullopt, "", op.getAxes(),
+                      op.getInput().getType().getRank());
+}
+
 /// Reduces, then restores size-1 axes when keepdims asks for them.
 template <typename ReduceOp>
 Value lowerReduction(ReduceOp op, OpBuilder &b, double initValue,
                      ScalarBodyFn combine) {
-  auto axes = resolveAxes(std::nullopt, "", op.getAxes(),
-                          op.getInput().getType().getRank());
-  Value reduced =
-      buildReduction(b, op.getLoc(), op.getInput(), *axes, initValue, combine);
+  Value reduced = buildReduction(b, op.getLoc(), op.getInput(), axesOf(op),
+                                 initValue, combine);
   return buildReshape(b, op.getLoc(), reduced, op.getType());
 }
 
@@ -118,6 +122,32 @@ Value ReduceMeanOp::lowerToLinalg(OpBuilder &b) {
                  static_cast<double>(getType().getNumElements());
   return b.create<MulOp>(getLoc(), sum,
                          splatConstant(b, getLoc(), getType(), 1.0 / count));
+}
+
+SmallVector<Value> ReduceSumOp::buildVJP(OpBuilder &b, Value g) {
+  return {spreadOverAxes(b, getLoc(), g, axesOf(*this), getInput().getType())};
+}
+
+SmallVector<Value> ReduceMeanOp::buildVJP(OpBuilder &b, Value g) {
+  double count = static_cast<double>(getInput().getType().getNumElements()) /
+                 static_cast<double>(getType().getNumElements());
+  Value spread =
+      spreadOverAxes(b, getLoc(), g, axesOf(*this), getInput().getType());
+  return {scaled(b, getLoc(), spread, 1.0 / count)};
+}
+
+SmallVector<Value> ReduceMaxOp::buildVJP(OpBuilder &b, Value g) {
+  // The gradient flows to the elements equal to the maximum: there
+  // max - x is 0, so step(max - x) is 0 and the mask 1 - step(...) is 1.
+  Location loc = getLoc();
+  RankedTensorType inputType = getInput().getType();
+  SmallVector<int64_t> axes = axesOf(*this);
+  Value max = spreadOverAxes(b, loc, getResult(), axes, inputType);
+  Value below = b.create<StepOp>(loc, b.create<SubOp>(loc, max, getInput()));
+  Value mask =
+      b.create<SubOp>(loc, splatConstant(b, loc, inputType, 1.0), below);
+  return {b.create<MulOp>(loc, spreadOverAxes(b, loc, g, axes, inputType),
+                          mask)};
 }
 
 } // namespace gradc::grad

@@ -27,6 +27,8 @@ LogicalResult ConstantOp::inferReturnTypes(MLIRContext *,
 
 OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
 
+SmallVector<Value> ConstantOp::buildVJP(OpBuilder &, Value) { return {}; }
+
 Value ConstantOp::lowerToLinalg(OpBuilder &b) {
   return b.create<arith::ConstantOp>(getLoc(), cast<TypedAttr>(getValue()));
 }
@@ -73,6 +75,10 @@ OpFoldResult BroadcastOp::fold(FoldAdaptor adaptor) {
   if (auto splat = dyn_cast_or_null<SplatElementsAttr>(adaptor.getInput()))
     return SplatElementsAttr::get(getType(), splat.getSplatValue<Attribute>());
   return {};
+}
+
+SmallVector<Value> BroadcastOp::buildVJP(OpBuilder &b, Value g) {
+  return {sumToShape(b, getLoc(), g, getInput().getType())};
 }
 
 Value BroadcastOp::lowerToLinalg(OpBuilder &b) {
@@ -137,6 +143,14 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
     shape.push_back(inputType.getDimSize(dim));
   results.push_back(RankedTensorType::get(shape, inputType.getElementType()));
   return success();
+}
+
+SmallVector<Value> TransposeOp::buildVJP(OpBuilder &b, Value g) {
+  SmallVector<int64_t> perm = permutationOf(getPerm(), getType().getRank());
+  SmallVector<int64_t> inverse(perm.size());
+  for (auto [i, dim] : llvm::enumerate(perm))
+    inverse[dim] = static_cast<int64_t>(i);
+  return {b.create<TransposeOp>(getLoc(), g, b.getDenseI64ArrayAttr(inverse))};
 }
 
 Value TransposeOp::lowerToLinalg(OpBuilder &b) {
@@ -238,6 +252,11 @@ OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
 void ReshapeOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
                                             MLIRContext *context) {
   patterns.add<ComposeReshapes>(context);
+}
+
+SmallVector<Value> ReshapeOp::buildVJP(OpBuilder &b, Value g) {
+  return {b.create<ReshapeOp>(
+      getLoc(), g, b.getDenseI64ArrayAttr(getInput().getType().getShape()))};
 }
 
 Value ReshapeOp::lowerToLinalg(OpBuilder &b) {

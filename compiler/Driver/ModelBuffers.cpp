@@ -23,6 +23,8 @@ const char *roleName(TensorRole role) {
     return "parameter";
   case TensorRole::Output:
     return "output";
+  case TensorRole::Gradient:
+    return "gradient";
   }
   return "tensor";
 }

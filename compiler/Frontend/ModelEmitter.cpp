@@ -517,7 +517,7 @@ private:
     for (auto [index, output] : llvm::enumerate(outputs))
       model.setResultAttr(index, attrs::kOutput,
                           builder.getStringAttr(output.first));
-    model->setAttr(attrs::kModel, builder.getUnitAttr());
+    model->setAttr(attrs::kEntry, builder.getStringAttr(entryName(Entry::Forward)));
     if (optimizer) {
       model->setAttr(attrs::kLoss, builder.getStringAttr(lossName));
       model->setAttr(attrs::kOptimizer, *optimizer);

@@ -11,6 +11,24 @@ using namespace mlir;
 
 namespace gradc {
 
+llvm::StringRef entryName(Entry entry) {
+  switch (entry) {
+  case Entry::Forward:
+    return "forward";
+  case Entry::Gradients:
+    return "gradients";
+  case Entry::Step:
+    return "step";
+  }
+  return "";
+}
+
+std::string entrySymbol(llvm::StringRef model, Entry entry) {
+  if (entry == Entry::Forward)
+    return model.str();
+  return (model + "_" + entryName(entry)).str();
+}
+
 const std::vector<OptimizerInfo> &optimizers() {
   static const std::vector<OptimizerInfo> table = {
       {"sgd", {{"lr", std::nullopt}}},
@@ -102,18 +120,25 @@ std::optional<int64_t> classCount(BlockArgument label) {
 
 } // namespace
 
-FailureOr<ModelSignature> ModelSignature::read(ModuleOp module) {
+FailureOr<ModelSignature> ModelSignature::read(ModuleOp module, Entry entry) {
   func::FuncOp model;
   module.walk([&](func::FuncOp func) {
-    if (func->hasAttr(attrs::kModel))
+    auto kind = func->getAttrOfType<StringAttr>(attrs::kEntry);
+    if (kind && kind.getValue() == entryName(entry))
       model = func;
   });
   if (!model)
-    return module.emitError("no model function (a func.func with the '")
-           << attrs::kModel << "' attribute) in this module; a dump from "
-           << "after convert-func-to-llvm no longer describes the model";
+    return module.emitError("no ")
+           << entryName(entry) << " function (a func.func with "
+           << attrs::kEntry << " = \"" << entryName(entry)
+           << "\") in this module; a dump from after convert-func-to-llvm no "
+           << "longer describes the model";
   ModelSignature signature;
   signature.name = model.getSymName().str();
+  signature.model = signature.name;
+  if (entry != Entry::Forward)
+    signature.model = signature.name.substr(
+        0, signature.name.size() - entryName(entry).size() - 1);
   for (auto [index, type] : llvm::enumerate(model.getArgumentTypes())) {
     TensorSpec spec;
     if (failed(readArgument(model.getArgAttrDict(index), type, spec)))
@@ -129,6 +154,11 @@ FailureOr<ModelSignature> ModelSignature::read(ModuleOp module) {
     TensorSpec spec;
     spec.role = TensorRole::Output;
     auto name = model.getResultAttrOfType<StringAttr>(index, attrs::kOutput);
+    if (auto param =
+            model.getResultAttrOfType<StringAttr>(index, attrs::kGradient)) {
+      spec.role = TensorRole::Gradient;
+      name = param;
+    }
     if (!name || failed(readType(type, spec)))
       return model.emitError("result #")
              << index << " lacks a grad.output name or is not a static tensor";

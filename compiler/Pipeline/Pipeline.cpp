@@ -29,14 +29,6 @@ void bufferize(OpPassManager &pm) {
   pm.addPass(bufferization::createOneShotBufferizePass(options));
 }
 
-void resultsToOutParams(OpPassManager &pm) {
-  // The caller owns every output buffer; results computed into a fresh
-  // buffer are computed into the caller's instead.
-  bufferization::BufferResultsToOutParamsOpts options;
-  options.hoistStaticAllocs = true;
-  pm.addPass(bufferization::createBufferResultsToOutParamsPass(options));
-}
-
 void deallocate(OpPassManager &pm) {
   bufferization::buildBufferDeallocationPipeline(
       pm, bufferization::BufferDeallocationPipelineOptions());
@@ -61,16 +53,21 @@ const std::vector<PipelineStep> &pipelineSteps() {
   static const std::vector<PipelineStep> steps = {
       // 1. The model as written.
       {"import", "the .grad model in the grad dialect", nullptr},
+      // 2. The backward graph.
+      {"grad-autodiff", "derive the gradients function",
+       pass<createGradAutodiff>()},
       {"canonicalize", "fold constants and algebraic identities",
        pass<createCanonicalizerPass>()},
       {"cse", "merge identical computations", pass<createCSEPass>()},
-      // 2-4. Autodiff, the optimizer and fusion slot in here.
+      // 3-4. The optimizer and fusion slot in here.
       // 5. Buffers.
       {"grad-to-linalg", "lower grad ops to linalg on tensors",
        pass<createGradToLinalg>()},
+      {"grad-results-to-destinations", "results into caller-provided buffers",
+       pass<createResultsToDestinations>()},
+      {"eliminate-empty-tensors", "compute results in their destination",
+       pass<bufferization::createEmptyTensorEliminationPass>()},
       {"one-shot-bufferize", "tensors to buffers", bufferize},
-      {"buffer-results-to-out-params", "outputs into caller-owned buffers",
-       resultsToOutParams},
       {"buffer-deallocation", "free temporary buffers", deallocate},
       // 6. Code generation.
       {"grad-gemm-to-runtime", "matmuls to the runtime's GEMM",

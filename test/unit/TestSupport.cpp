@@ -80,9 +80,15 @@ OwningOpRef<ModuleOp> Compiler::parseMlir(llvm::StringRef source) {
   return parseSourceString<ModuleOp>(source, &mlirContext);
 }
 
-std::unique_ptr<RunnableModel> compileToJit(ModuleOp module, uint64_t seed) {
+std::unique_ptr<RunnableModel> compileToJit(ModuleOp module, uint64_t seed,
+                                            Entry entry) {
   auto model = std::make_unique<RunnableModel>();
-  auto signature = ModelSignature::read(module);
+  // Derived entries exist once the module is at the grad stage.
+  if (failed(runPipeline(module, *findStep("grad")))) {
+    ADD_FAILURE() << "pipeline failed";
+    return nullptr;
+  }
+  auto signature = ModelSignature::read(module, entry);
   if (failed(signature)) {
     ADD_FAILURE() << "no model signature";
     return nullptr;

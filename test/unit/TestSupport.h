@@ -52,8 +52,8 @@ struct RunnableModel {
 
 /// Compiles `module` (at any stage) to a RunnableModel; parameters get their
 /// initializers and inputs seeded random data. Fails the test on errors.
-std::unique_ptr<RunnableModel> compileToJit(mlir::ModuleOp module,
-                                            uint64_t seed);
+std::unique_ptr<RunnableModel> compileToJit(mlir::ModuleOp module, uint64_t seed,
+                                            Entry entry = Entry::Forward);
 
 /// The text of a file under the source tree's models/ directory.
 std::string readModel(llvm::StringRef name);

@@ -42,4 +42,21 @@ def Grad_LowerToLinalgOpInterface : OpInterface<"LowerToLinalgOpInterface"> {
   ];
 }
 
+def Grad_VJPOpInterface : OpInterface<"VJPOpInterface"> {
+  let description = [{
+    The op's reverse-mode derivative rule, written in grad ops. grad-autodiff
+    calls it on each op between the parameters and the loss, last op first.
+  }];
+  let cppNamespace = "::gradc::grad";
+  let methods = [
+    InterfaceMethod<
+      "Given the gradient of the loss with respect to this op's result, "
+      "builds the gradient with respect to each operand, in operand order: "
+      "a null value where none flows (integer labels, piecewise-constant "
+      "ops).",
+      "::llvm::SmallVector<::mlir::Value>", "buildVJP",
+      (ins "::mlir::OpBuilder &":$b, "::mlir::Value":$resultGrad)>,
+  ];
+}
+
 #endif // GRADC_DIALECT_GRADINTERFACES_TD

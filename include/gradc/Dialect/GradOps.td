@@ -47,6 +47,7 @@ class Grad_Op<string mnemonic, list<Trait> traits = []>
 //===----------------------------------------------------------------------===//
 
 def Grad_ConstantOp : Grad_Op<"constant", [ConstantLike, InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<Grad_VJPOpInterface>,
     DeclareOpInterfaceMethods<Grad_LowerToLinalgOpInterface>]> {
   let summary = "A tensor constant";
   let arguments = (ins ElementsAttr:$value);
@@ -63,7 +64,8 @@ def Grad_ConstantOp : Grad_Op<"constant", [ConstantLike, InferTypeOpAdaptor,
 class Grad_UnaryOp<string mnemonic, string summaryText>
     : Grad_Op<mnemonic, [AllTypesMatch<["input", "result"]>,
                          DeclareOpInterfaceMethods<InferTypeOpInterface>,
-                         DeclareOpInterfaceMethods<Grad_ElementwiseOpInterface>]> {
+                         DeclareOpInterfaceMethods<Grad_ElementwiseOpInterface>,
+                         DeclareOpInterfaceMethods<Grad_VJPOpInterface>]> {
   let summary = summaryText;
   let arguments = (ins Grad_FloatTensor:$input);
   let results = (outs Grad_FloatTensor:$result);
@@ -74,7 +76,8 @@ class Grad_BinaryOp<string mnemonic, string summaryText, list<Trait> traits = []
     : Grad_Op<mnemonic, !listconcat(traits,
           [AllTypesMatch<["lhs", "rhs", "result"]>,
            DeclareOpInterfaceMethods<InferTypeOpInterface>,
-           DeclareOpInterfaceMethods<Grad_ElementwiseOpInterface>])> {
+           DeclareOpInterfaceMethods<Grad_ElementwiseOpInterface>,
+           DeclareOpInterfaceMethods<Grad_VJPOpInterface>])> {
   let summary = summaryText;
   let arguments = (ins Grad_FloatTensor:$lhs, Grad_FloatTensor:$rhs);
   let results = (outs Grad_FloatTensor:$result);
@@ -103,6 +106,12 @@ def Grad_SqrtOp : Grad_UnaryOp<"sqrt", "Elementwise square root">;
 def Grad_TanhOp : Grad_UnaryOp<"tanh", "Elementwise hyperbolic tangent">;
 def Grad_SigmoidOp : Grad_UnaryOp<"sigmoid", "Elementwise 1 / (1 + e^-x)">;
 def Grad_ReluOp : Grad_UnaryOp<"relu", "Elementwise max(x, 0)">;
+def Grad_StepOp : Grad_UnaryOp<"step", "Elementwise 1 where x > 0, else 0"> {
+  let description = [{
+    The Heaviside step; the derivative of relu. Its own derivative is zero
+    almost everywhere, so no gradient flows through it.
+  }];
+}
 
 //===----------------------------------------------------------------------===//
 // Shape ops
@@ -111,7 +120,8 @@ def Grad_ReluOp : Grad_UnaryOp<"relu", "Elementwise max(x, 0)">;
 class Grad_LoweredOp<string mnemonic, list<Trait> traits = []>
     : Grad_Op<mnemonic, !listconcat(traits,
           [InferTypeOpAdaptor,
-           DeclareOpInterfaceMethods<Grad_LowerToLinalgOpInterface>])>;
+           DeclareOpInterfaceMethods<Grad_LowerToLinalgOpInterface>,
+           DeclareOpInterfaceMethods<Grad_VJPOpInterface>])>;
 
 def Grad_BroadcastOp : Grad_LoweredOp<"broadcast"> {
   let summary = "NumPy-style broadcast to a larger shape";

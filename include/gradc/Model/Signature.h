@@ -24,13 +24,19 @@ namespace gradc {
 
 /// Attribute names on the model function and its arguments and results.
 namespace attrs {
-constexpr llvm::StringLiteral kModel = "grad.model";
+/// On each entry point: "forward", "gradients" or "step" (see Entry).
+constexpr llvm::StringLiteral kEntry = "grad.entry";
 constexpr llvm::StringLiteral kInput = "grad.input";
 constexpr llvm::StringLiteral kLabel = "grad.label";
 constexpr llvm::StringLiteral kParam = "grad.param";
 constexpr llvm::StringLiteral kInit = "grad.init";
 constexpr llvm::StringLiteral kFrozen = "grad.frozen";
 constexpr llvm::StringLiteral kOutput = "grad.output";
+/// On a result of the gradients entry: the parameter it is the gradient of.
+constexpr llvm::StringLiteral kGradient = "grad.gradient";
+/// On a result of the step entry: the argument (parameter or optimizer
+/// state) it replaces; it is written into that argument's buffer.
+constexpr llvm::StringLiteral kUpdates = "grad.updates";
 constexpr llvm::StringLiteral kLoss = "grad.loss";
 constexpr llvm::StringLiteral kOptimizer = "grad.optimizer";
 } // namespace attrs
@@ -44,7 +50,15 @@ struct OptimizerInfo {
 const std::vector<OptimizerInfo> &optimizers();
 const OptimizerInfo *findOptimizer(llvm::StringRef name);
 
-enum class TensorRole { Input, Label, Param, Output };
+/// The functions a compiled model offers. The frontend emits the forward
+/// function; grad-autodiff derives the gradients function from it, and
+/// grad-optimizer the training step from that.
+enum class Entry { Forward, Gradients, Step };
+llvm::StringRef entryName(Entry entry);
+/// The symbol of a model's entry point: "mlp", "mlp_gradients", "mlp_step".
+std::string entrySymbol(llvm::StringRef model, Entry entry);
+
+enum class TensorRole { Input, Label, Param, Output, Gradient };
 
 struct TensorSpec {
   std::string name;
@@ -64,15 +78,17 @@ struct OptimizerSpec {
 };
 
 struct ModelSignature {
-  std::string name; // the model function's symbol
+  std::string model; // the model's name
+  std::string name;  // the entry point's symbol
   std::vector<TensorSpec> arguments;
   std::vector<TensorSpec> results;
   std::string loss; // name of the result being minimized, if any
   std::optional<OptimizerSpec> optimizer;
 
-  /// Reads the signature of the module's model function; reports an error on
-  /// the module and fails if there is none or it is malformed.
-  static mlir::FailureOr<ModelSignature> read(mlir::ModuleOp module);
+  /// Reads the signature of one of the module's entry points; reports an
+  /// error on the module and fails if there is none or it is malformed.
+  static mlir::FailureOr<ModelSignature> read(mlir::ModuleOp module,
+                                              Entry entry = Entry::Forward);
 };
 
 } // namespace gradc

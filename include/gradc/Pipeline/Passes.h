@@ -3,7 +3,10 @@
 #ifndef GRADC_PIPELINE_PASSES_H
 #define GRADC_PIPELINE_PASSES_H
 
+#include "gradc/Dialect/GradDialect.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"

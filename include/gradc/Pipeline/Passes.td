@@ -4,6 +4,19 @@
 
 include "mlir/Pass/PassBase.td"
 
+def GradAutodiff : Pass<"grad-autodiff", "mlir::ModuleOp"> {
+  let summary = "Derive the gradients function by reverse-mode autodiff";
+  let description = [{
+    For a model with a loss, adds `@<model>_gradients`: the forward function
+    followed by its backward graph, returning the forward results and the
+    gradient of the loss with respect to every trainable parameter (not
+    frozen). Each op's VJP rule comes from its VJPOpInterface; gradients of
+    values used more than once are summed. Ops without a rule are all
+    reported at once.
+  }];
+  let dependentDialects = ["gradc::grad::GradDialect", "mlir::func::FuncDialect"];
+}
+
 def GradToLinalg : Pass<"grad-to-linalg", "mlir::ModuleOp"> {
   let summary = "Lower grad ops to linalg/tensor/arith on tensors";
   let description = [{
@@ -14,6 +27,22 @@ def GradToLinalg : Pass<"grad-to-linalg", "mlir::ModuleOp"> {
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::linalg::LinalgDialect",
     "mlir::math::MathDialect", "mlir::tensor::TensorDialect"
+  ];
+}
+
+def ResultsToDestinations : Pass<"grad-results-to-destinations", "mlir::ModuleOp"> {
+  let summary = "Compute results into caller-provided buffers";
+  let description = [{
+    Before bufferization: every result of an entry point becomes a
+    destination argument (appended, in result order) that the result is
+    materialized in; a result marked grad.updates is materialized in the
+    argument it replaces, so parameters are updated in place. One-shot
+    bufferization checks every write is safe, and empty-tensor elimination
+    lets the producing op write straight into the destination.
+  }];
+  let dependentDialects = [
+    "mlir::bufferization::BufferizationDialect", "mlir::linalg::LinalgDialect",
+    "mlir::tensor::TensorDialect"
   ];
 }
 
