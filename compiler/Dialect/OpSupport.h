@@ -99,10 +99,6 @@ mlir::Value buildReshape(mlir::OpBuilder &b, mlir::Location loc,
 // ordinary grad IR).
 //===----------------------------------------------------------------------===//
 
-/// `value` broadcast NumPy-style to `type`'s shape (itself if it has it).
-mlir::Value broadcastTo(mlir::OpBuilder &b, mlir::Location loc,
-                        mlir::Value value, mlir::RankedTensorType type);
-
 /// `value * factor`.
 mlir::Value scaled(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value,
                    double factor);

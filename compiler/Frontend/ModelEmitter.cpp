@@ -13,6 +13,7 @@
 #include "Parser.h"
 #include "gradc/Dialect/Describe.h"
 #include "gradc/Dialect/GradDialect.h"
+#include "gradc/Model/Optimizers.h"
 #include "gradc/Model/Signature.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"

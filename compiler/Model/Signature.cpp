@@ -29,26 +29,6 @@ std::string entrySymbol(llvm::StringRef model, Entry entry) {
   return (model + "_" + entryName(entry)).str();
 }
 
-const std::vector<OptimizerInfo> &optimizers() {
-  static const std::vector<OptimizerInfo> table = {
-      {"sgd", {{"lr", std::nullopt}}},
-      {"momentum", {{"lr", std::nullopt}, {"momentum", 0.9}}},
-      {"nesterov", {{"lr", std::nullopt}, {"momentum", 0.9}}},
-      {"adagrad", {{"lr", std::nullopt}, {"eps", 1e-8}}},
-      {"rmsprop", {{"lr", std::nullopt}, {"decay", 0.9}, {"eps", 1e-8}}},
-      {"adam",
-       {{"lr", std::nullopt}, {"beta1", 0.9}, {"beta2", 0.999}, {"eps", 1e-8}}},
-  };
-  return table;
-}
-
-const OptimizerInfo *findOptimizer(llvm::StringRef name) {
-  for (const OptimizerInfo &info : optimizers())
-    if (info.name == name)
-      return &info;
-  return nullptr;
-}
-
 namespace {
 
 std::optional<rt::DType> dtypeOf(Type type) {
@@ -85,7 +65,10 @@ LogicalResult readArgument(DictionaryAttr attributes, Type type,
   for (auto [key, role] : {std::pair{attrs::kInput, TensorRole::Input},
                            std::pair{attrs::kLabel, TensorRole::Label},
                            std::pair{attrs::kParam, TensorRole::Param},
-                           std::pair{attrs::kOutput, TensorRole::Output}}) {
+                           std::pair{attrs::kState, TensorRole::State},
+                           std::pair{attrs::kHyper, TensorRole::Hyper},
+                           std::pair{attrs::kOutput, TensorRole::Output},
+                           std::pair{attrs::kGradient, TensorRole::Gradient}}) {
     if (auto name = attributes.getAs<StringAttr>(key)) {
       spec.name = name.str();
       spec.role = role;
@@ -94,7 +77,7 @@ LogicalResult readArgument(DictionaryAttr attributes, Type type,
   if (spec.name.empty())
     return failure();
   spec.frozen = attributes.contains(attrs::kFrozen);
-  if (spec.role != TensorRole::Param)
+  if (spec.role != TensorRole::Param && spec.role != TensorRole::State)
     return success();
   auto init = attributes.getAs<DictionaryAttr>(attrs::kInit);
   auto kind = init ? init.getAs<StringAttr>("kind") : StringAttr();
@@ -147,7 +130,9 @@ FailureOr<ModelSignature> ModelSignature::read(ModuleOp module, Entry entry) {
              << "attribute (and grad.init for parameters)";
     if (spec.role == TensorRole::Label && !model.isExternal())
       spec.classes = classCount(model.getArgument(index));
-    (spec.role == TensorRole::Output ? signature.results : signature.arguments)
+    bool isResult = spec.role == TensorRole::Output ||
+                    spec.role == TensorRole::Gradient;
+    (isResult ? signature.results : signature.arguments)
         .push_back(std::move(spec));
   }
   for (auto [index, type] : llvm::enumerate(model.getResultTypes())) {
@@ -158,6 +143,11 @@ FailureOr<ModelSignature> ModelSignature::read(ModuleOp module, Entry entry) {
             model.getResultAttrOfType<StringAttr>(index, attrs::kGradient)) {
       spec.role = TensorRole::Gradient;
       name = param;
+    }
+    if (auto updated =
+            model.getResultAttrOfType<StringAttr>(index, attrs::kUpdates)) {
+      spec.role = TensorRole::Update;
+      name = updated;
     }
     if (!name || failed(readType(type, spec)))
       return model.emitError("result #")

@@ -56,10 +56,12 @@ const std::vector<PipelineStep> &pipelineSteps() {
       // 2. The backward graph.
       {"grad-autodiff", "derive the gradients function",
        pass<createGradAutodiff>()},
+      // 3. The optimizer update: the whole training step in one function.
+      {"grad-optimizer", "derive the training step", pass<createGradOptimizer>()},
       {"canonicalize", "fold constants and algebraic identities",
        pass<createCanonicalizerPass>()},
       {"cse", "merge identical computations", pass<createCSEPass>()},
-      // 3-4. The optimizer and fusion slot in here.
+      // 4. Fusion slots in here.
       // 5. Buffers.
       {"grad-to-linalg", "lower grad ops to linalg on tensors",
        pass<createGradToLinalg>()},

@@ -27,6 +27,11 @@ void nameResultAfterSource(
 namespace gradc::grad {
 /// The linalg.generic computing an elementwise op from its scalar body.
 mlir::Value lowerElementwise(ElementwiseOpInterface op, mlir::OpBuilder &b);
+
+/// `value` broadcast NumPy-style to `type`'s shape with grad.broadcast
+/// (`value` itself if it has that shape).
+mlir::Value broadcastTo(mlir::OpBuilder &b, mlir::Location loc,
+                        mlir::Value value, mlir::RankedTensorType type);
 } // namespace gradc::grad
 
 #endif // GRADC_DIALECT_GRADDIALECT_H

@@ -37,18 +37,15 @@ constexpr llvm::StringLiteral kGradient = "grad.gradient";
 /// On a result of the step entry: the argument (parameter or optimizer
 /// state) it replaces; it is written into that argument's buffer.
 constexpr llvm::StringLiteral kUpdates = "grad.updates";
+/// On an argument of the step entry: optimizer state ("w1.velocity"), with a
+/// grad.init like parameters.
+constexpr llvm::StringLiteral kState = "grad.state";
+/// On an argument of the step entry: a hyperparameter set at run time
+/// ("lr").
+constexpr llvm::StringLiteral kHyper = "grad.hyper";
 constexpr llvm::StringLiteral kLoss = "grad.loss";
 constexpr llvm::StringLiteral kOptimizer = "grad.optimizer";
 } // namespace attrs
-
-/// An optimizer a model may name, with its arguments in positional order;
-/// an argument without a default is required.
-struct OptimizerInfo {
-  std::string name;
-  std::vector<std::pair<std::string, std::optional<double>>> arguments;
-};
-const std::vector<OptimizerInfo> &optimizers();
-const OptimizerInfo *findOptimizer(llvm::StringRef name);
 
 /// The functions a compiled model offers. The frontend emits the forward
 /// function; grad-autodiff derives the gradients function from it, and
@@ -58,14 +55,23 @@ llvm::StringRef entryName(Entry entry);
 /// The symbol of a model's entry point: "mlp", "mlp_gradients", "mlp_step".
 std::string entrySymbol(llvm::StringRef model, Entry entry);
 
-enum class TensorRole { Input, Label, Param, Output, Gradient };
+enum class TensorRole {
+  Input,
+  Label,
+  Param,
+  State,    // optimizer state, initialized like a parameter
+  Hyper,    // a scalar set at run time, such as the learning rate
+  Output,
+  Gradient, // result of the gradients entry
+  Update,   // result of the step entry, written into the argument it names
+};
 
 struct TensorSpec {
   std::string name;
   TensorRole role;
   rt::DType dtype;
   std::vector<int64_t> shape;
-  rt::InitSpec init; // Param only
+  rt::InitSpec init; // Param and State
   bool frozen = false;
   /// Labels that index classes (used by softmax_cross_entropy or one_hot):
   /// the number of classes, so labels can be checked or generated.

@@ -17,6 +17,19 @@ def GradAutodiff : Pass<"grad-autodiff", "mlir::ModuleOp"> {
   let dependentDialects = ["gradc::grad::GradDialect", "mlir::func::FuncDialect"];
 }
 
+def GradOptimizer : Pass<"grad-optimizer", "mlir::ModuleOp"> {
+  let summary = "Derive the training step: gradients plus the optimizer update";
+  let description = [{
+    From `@<model>_gradients`, adds `@<model>_step`, which also updates
+    every trainable parameter with the model's optimizer (see
+    Model/Optimizers.h). The learning rate is a run-time scalar argument, so
+    schedules need no recompilation; optimizer state (velocities, moments)
+    becomes arguments initialized like parameters. Updated parameters and
+    state are results marked grad.updates, written in place later.
+  }];
+  let dependentDialects = ["gradc::grad::GradDialect", "mlir::func::FuncDialect"];
+}
+
 def GradToLinalg : Pass<"grad-to-linalg", "mlir::ModuleOp"> {
   let summary = "Lower grad ops to linalg/tensor/arith on tensors";
   let description = [{

@@ -1,0 +1,151 @@
+//===- Optimizers.cpp - every optimizer, with its update rule -------------===//
+//
+// Conventions follow PyTorch's, so results can be compared with it.
+//
+//===----------------------------------------------------------------------===//
+#include "gradc/Model/Optimizers.h"
+
+#include "gradc/Dialect/GradDialect.h"
+
+using namespace mlir;
+
+namespace gradc {
+
+Value UpdateContext::add(Value a, Value b) {
+  return builder.create<grad::AddOp>(loc, a, b);
+}
+Value UpdateContext::sub(Value a, Value b) {
+  return builder.create<grad::SubOp>(loc, a, b);
+}
+Value UpdateContext::mul(Value a, Value b) {
+  return builder.create<grad::MulOp>(loc, a, b);
+}
+Value UpdateContext::div(Value a, Value b) {
+  return builder.create<grad::DivOp>(loc, a, b);
+}
+Value UpdateContext::sqrt(Value a) {
+  return builder.create<grad::SqrtOp>(loc, a);
+}
+Value UpdateContext::constant(double value, Value like) {
+  auto type = cast<RankedTensorType>(like.getType());
+  return builder.create<grad::ConstantOp>(
+      loc, SplatElementsAttr::get(
+               type, builder.getFloatAttr(type.getElementType(), value)));
+}
+
+namespace {
+
+/// p - lr * step
+Value descend(UpdateContext &c, Value step) {
+  return c.sub(c.param, c.mul(c.lr, step));
+}
+
+/// p - lr * g
+Value sgd(UpdateContext &c) { return descend(c, c.gradient); }
+
+/// v = momentum * v + g
+Value velocity(UpdateContext &c) {
+  Value v = c.state("velocity", 0.0);
+  Value next = c.add(c.mul(c.constant(c.hyper.lookup("momentum"), v), v),
+                     c.gradient);
+  c.setState("velocity", next);
+  return next;
+}
+
+/// p - lr * v
+Value momentum(UpdateContext &c) { return descend(c, velocity(c)); }
+
+/// p - lr * (g + momentum * v)
+Value nesterov(UpdateContext &c) {
+  Value v = velocity(c);
+  return descend(c, c.add(c.gradient,
+                          c.mul(c.constant(c.hyper.lookup("momentum"), v), v)));
+}
+
+/// p - lr * g / (sqrt(s) + eps)
+Value scaledStep(UpdateContext &c, Value squares) {
+  Value eps = c.constant(c.hyper.lookup("eps"), squares);
+  return descend(c, c.div(c.gradient, c.add(c.sqrt(squares), eps)));
+}
+
+/// s = s + g^2
+Value adagrad(UpdateContext &c) {
+  Value s = c.state("sum_squares", 0.0);
+  Value next = c.add(s, c.mul(c.gradient, c.gradient));
+  c.setState("sum_squares", next);
+  return scaledStep(c, next);
+}
+
+/// s = decay * s + (1 - decay) * g^2
+Value rmsprop(UpdateContext &c) {
+  double decay = c.hyper.lookup("decay");
+  Value s = c.state("mean_square", 0.0);
+  Value next = c.add(c.mul(c.constant(decay, s), s),
+                     c.mul(c.constant(1 - decay, s),
+                           c.mul(c.gradient, c.gradient)));
+  c.setState("mean_square", next);
+  return scaledStep(c, next);
+}
+
+/// Moving average `slot` = beta * slot + (1 - beta) * value.
+Value movingAverage(UpdateContext &c, StringRef slot, double beta,
+                    Value value) {
+  Value current = c.state(slot, 0.0);
+  Value next = c.add(c.mul(c.constant(beta, current), current),
+                     c.mul(c.constant(1 - beta, current), value));
+  c.setState(slot, next);
+  return next;
+}
+
+/// beta^t, kept as a shared scalar updated once per step.
+Value powerOf(UpdateContext &c, StringRef name, double beta) {
+  Value scalar = c.sharedScalar(name);
+  Value next = c.builder.create<grad::MulOp>(c.loc, scalar,
+                                             c.constant(beta, scalar));
+  c.setShared(name, next);
+  return c.builder.create<grad::BroadcastOp>(
+      c.loc, next,
+      c.builder.getDenseI64ArrayAttr(
+          cast<RankedTensorType>(c.param.getType()).getShape()));
+}
+
+Value adam(UpdateContext &c) {
+  double beta1 = c.hyper.lookup("beta1"), beta2 = c.hyper.lookup("beta2");
+  c.shared("adam.beta1_power", 1.0);
+  c.shared("adam.beta2_power", 1.0);
+  Value m = movingAverage(c, "m", beta1, c.gradient);
+  Value v = movingAverage(c, "v", beta2, c.mul(c.gradient, c.gradient));
+  // Bias corrections 1 - beta^t, with t counting this step.
+  Value one = c.constant(1.0, m);
+  Value mHat = c.div(m, c.sub(one, powerOf(c, "adam.beta1_power", beta1)));
+  Value vHat = c.div(v, c.sub(one, powerOf(c, "adam.beta2_power", beta2)));
+  Value eps = c.constant(c.hyper.lookup("eps"), v);
+  return descend(c, c.div(mHat, c.add(c.sqrt(vHat), eps)));
+}
+
+} // namespace
+
+const std::vector<OptimizerInfo> &optimizers() {
+  static const std::vector<OptimizerInfo> table = {
+      {"sgd", {{"lr", std::nullopt}}, sgd},
+      {"momentum", {{"lr", std::nullopt}, {"momentum", 0.9}}, momentum},
+      {"nesterov", {{"lr", std::nullopt}, {"momentum", 0.9}}, nesterov},
+      {"adagrad", {{"lr", std::nullopt}, {"eps", 1e-8}}, adagrad},
+      {"rmsprop",
+       {{"lr", std::nullopt}, {"decay", 0.9}, {"eps", 1e-8}},
+       rmsprop},
+      {"adam",
+       {{"lr", std::nullopt}, {"beta1", 0.9}, {"beta2", 0.999}, {"eps", 1e-8}},
+       adam},
+  };
+  return table;
+}
+
+const OptimizerInfo *findOptimizer(llvm::StringRef name) {
+  for (const OptimizerInfo &info : optimizers())
+    if (info.name == name)
+      return &info;
+  return nullptr;
+}
+
+} // namespace gradc
