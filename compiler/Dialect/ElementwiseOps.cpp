@@ -132,8 +132,8 @@ SmallVector<Value> TanhOp::buildVJP(OpBuilder &b, Value g) {
 SmallVector<Value> SigmoidOp::buildVJP(OpBuilder &b, Value g) {
   Location loc = getLoc();
   Value one = splatConstant(b, loc, getType(), 1.0);
-  Value slope = b.create<MulOp>(loc, getResult(),
-                                b.create<SubOp>(loc, one, getResult()));
+  Value slope =
+      b.create<MulOp>(loc, getResult(), b.create<SubOp>(loc, one, getResult()));
   return {b.create<MulOp>(loc, g, slope)};
 }
 

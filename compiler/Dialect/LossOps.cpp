@@ -265,10 +265,10 @@ SmallVector<Value> MseOp::buildVJP(OpBuilder &b, Value g) {
   Location loc = getLoc();
   RankedTensorType type = getPrediction().getType();
   Value error = b.create<SubOp>(loc, getPrediction(), getTarget());
-  Value gradPrediction = b.create<MulOp>(
-      loc, error,
-      scaled(b, loc, broadcastTo(b, loc, g, type),
-             2.0 / static_cast<double>(type.getNumElements())));
+  Value gradPrediction =
+      b.create<MulOp>(loc, error,
+                      scaled(b, loc, broadcastTo(b, loc, g, type),
+                             2.0 / static_cast<double>(type.getNumElements())));
   return {gradPrediction, b.create<NegOp>(loc, gradPrediction)};
 }
 

@@ -201,9 +201,8 @@ Value spreadOverAxes(OpBuilder &b, Location loc, Value grad,
                      ArrayRef<int64_t> axes, RankedTensorType inputType) {
   SmallVector<int64_t> keptShape;
   for (auto [dim, size] : llvm::enumerate(inputType.getShape()))
-    keptShape.push_back(llvm::is_contained(axes, static_cast<int64_t>(dim))
-                            ? 1
-                            : size);
+    keptShape.push_back(
+        llvm::is_contained(axes, static_cast<int64_t>(dim)) ? 1 : size);
   if (cast<RankedTensorType>(grad.getType()).getShape() != ArrayRef(keptShape))
     grad = b.create<ReshapeOp>(loc, grad, b.getDenseI64ArrayAttr(keptShape));
   return broadcastTo(b, loc, grad, inputType);

@@ -105,8 +105,8 @@ mlir::Value scaled(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value,
 
 /// The gradient of a broadcast's input: `grad` summed over the dimensions
 /// the broadcast added or stretched, shaped like `inputType`.
-mlir::Value sumToShape(mlir::OpBuilder &b, mlir::Location loc,
-                       mlir::Value grad, mlir::RankedTensorType inputType);
+mlir::Value sumToShape(mlir::OpBuilder &b, mlir::Location loc, mlir::Value grad,
+                       mlir::RankedTensorType inputType);
 
 /// A gradient of a reduction's result spread back over its input: reshaped
 /// to keep the reduced axes as size 1, then broadcast to `inputType`.

@@ -146,8 +146,8 @@ SmallVector<Value> ReduceMaxOp::buildVJP(OpBuilder &b, Value g) {
   Value below = b.create<StepOp>(loc, b.create<SubOp>(loc, max, getInput()));
   Value mask =
       b.create<SubOp>(loc, splatConstant(b, loc, inputType, 1.0), below);
-  return {b.create<MulOp>(loc, spreadOverAxes(b, loc, g, axes, inputType),
-                          mask)};
+  return {
+      b.create<MulOp>(loc, spreadOverAxes(b, loc, g, axes, inputType), mask)};
 }
 
 } // namespace gradc::grad

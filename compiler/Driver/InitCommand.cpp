@@ -1,7 +1,7 @@
 //===- InitCommand.cpp - gradc init: initial parameters -------------------===//
 #include "Commands.h"
-#include "ModelBuffers.h"
 #include "Session.h"
+#include "gradc/Runtime/Buffers.h"
 
 #include "gradc/Model/Signature.h"
 
@@ -31,7 +31,7 @@ int runInit() {
   std::optional<Session::Model> model = session.loadModel(input);
   if (!model)
     return 1;
-  ModelBuffers buffers(model->signature);
+  rt::Buffers buffers(model->signature);
   if (rt::Status status = buffers.initializeParams(seed); !status)
     return fail(status.error());
   rt::NamedTensors params = buffers.params();

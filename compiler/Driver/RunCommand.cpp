@@ -1,7 +1,7 @@
 //===- RunCommand.cpp - gradc run: one forward pass, JIT-compiled ---------===//
 #include "Commands.h"
-#include "ModelBuffers.h"
 #include "Session.h"
+#include "gradc/Runtime/Buffers.h"
 
 #include "gradc/Model/Signature.h"
 #include "gradc/Pipeline/Pipeline.h"
@@ -86,13 +86,14 @@ int runRun() {
   if (!loaded)
     return 1;
   mlir::ModuleOp module = *loaded->module;
-  const ModelSignature &signature = loaded->signature;
+  const rt::Signature &signature = loaded->signature;
   double parseMs = millisecondsSince(start);
 
-  ModelBuffers buffers(signature);
-  bool hasParams = llvm::any_of(signature.arguments, [](const TensorSpec &s) {
-    return s.role == TensorRole::Param;
-  });
+  rt::Buffers buffers(signature);
+  bool hasParams =
+      llvm::any_of(signature.arguments, [](const rt::TensorSpec &s) {
+        return s.role == rt::TensorRole::Param;
+      });
   if (hasParams && params.empty())
     return fail("the model has parameters: pass --params FILE.safetensors "
                 "(create one with 'gradc init " +

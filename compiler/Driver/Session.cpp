@@ -46,7 +46,7 @@ std::optional<Session::Model> Session::loadModel(llvm::StringRef path) {
   OwningOpRef<ModuleOp> module = load(path);
   if (!module)
     return std::nullopt;
-  FailureOr<ModelSignature> signature = ModelSignature::read(*module);
+  FailureOr<rt::Signature> signature = readSignature(*module);
   if (failed(signature))
     return std::nullopt;
   return Model{std::move(module), std::move(*signature)};

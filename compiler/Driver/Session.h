@@ -33,7 +33,7 @@ public:
   /// A loaded module with its model's signature.
   struct Model {
     mlir::OwningOpRef<mlir::ModuleOp> module;
-    ModelSignature signature;
+    rt::Signature signature;
   };
   /// Loads a model file and reads its signature; reports errors and returns
   /// nothing if either fails.

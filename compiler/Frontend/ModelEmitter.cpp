@@ -518,7 +518,8 @@ private:
     for (auto [index, output] : llvm::enumerate(outputs))
       model.setResultAttr(index, attrs::kOutput,
                           builder.getStringAttr(output.first));
-    model->setAttr(attrs::kEntry, builder.getStringAttr(entryName(Entry::Forward)));
+    model->setAttr(attrs::kEntry,
+                   builder.getStringAttr(rt::entryName(rt::Entry::Forward)));
     if (optimizer) {
       model->setAttr(attrs::kLoss, builder.getStringAttr(lossName));
       model->setAttr(attrs::kOptimizer, *optimizer);

@@ -46,8 +46,8 @@ Value sgd(UpdateContext &c) { return descend(c, c.gradient); }
 /// v = momentum * v + g
 Value velocity(UpdateContext &c) {
   Value v = c.state("velocity", 0.0);
-  Value next = c.add(c.mul(c.constant(c.hyper.lookup("momentum"), v), v),
-                     c.gradient);
+  Value next =
+      c.add(c.mul(c.constant(c.hyper.lookup("momentum"), v), v), c.gradient);
   c.setState("velocity", next);
   return next;
 }
@@ -80,9 +80,9 @@ Value adagrad(UpdateContext &c) {
 Value rmsprop(UpdateContext &c) {
   double decay = c.hyper.lookup("decay");
   Value s = c.state("mean_square", 0.0);
-  Value next = c.add(c.mul(c.constant(decay, s), s),
-                     c.mul(c.constant(1 - decay, s),
-                           c.mul(c.gradient, c.gradient)));
+  Value next =
+      c.add(c.mul(c.constant(decay, s), s),
+            c.mul(c.constant(1 - decay, s), c.mul(c.gradient, c.gradient)));
   c.setState("mean_square", next);
   return scaledStep(c, next);
 }
@@ -100,8 +100,8 @@ Value movingAverage(UpdateContext &c, StringRef slot, double beta,
 /// beta^t, kept as a shared scalar updated once per step.
 Value powerOf(UpdateContext &c, StringRef name, double beta) {
   Value scalar = c.sharedScalar(name);
-  Value next = c.builder.create<grad::MulOp>(c.loc, scalar,
-                                             c.constant(beta, scalar));
+  Value next =
+      c.builder.create<grad::MulOp>(c.loc, scalar, c.constant(beta, scalar));
   c.setShared(name, next);
   return c.builder.create<grad::BroadcastOp>(
       c.loc, next,

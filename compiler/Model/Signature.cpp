@@ -4,30 +4,14 @@
 #include "gradc/Dialect/GradDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include <cstring>
 
 using namespace mlir;
 
 namespace gradc {
-
-llvm::StringRef entryName(Entry entry) {
-  switch (entry) {
-  case Entry::Forward:
-    return "forward";
-  case Entry::Gradients:
-    return "gradients";
-  case Entry::Step:
-    return "step";
-  }
-  return "";
-}
-
-std::string entrySymbol(llvm::StringRef model, Entry entry) {
-  if (entry == Entry::Forward)
-    return model.str();
-  return (model + "_" + entryName(entry)).str();
-}
 
 namespace {
 
@@ -44,7 +28,7 @@ std::optional<rt::DType> dtypeOf(Type type) {
 }
 
 /// Element type and shape of a tensor, or of a buffer after bufferization.
-LogicalResult readType(Type type, TensorSpec &spec) {
+LogicalResult readType(Type type, rt::TensorSpec &spec) {
   auto shaped = dyn_cast<ShapedType>(type);
   std::optional<rt::DType> dtype = shaped && shaped.hasStaticShape()
                                        ? dtypeOf(shaped.getElementType())
@@ -59,16 +43,17 @@ LogicalResult readType(Type type, TensorSpec &spec) {
 /// Name, role and initializer of one argument from its attributes. After
 /// bufferization, outputs are arguments too (out-params).
 LogicalResult readArgument(DictionaryAttr attributes, Type type,
-                           TensorSpec &spec) {
+                           rt::TensorSpec &spec) {
   if (!attributes || failed(readType(type, spec)))
     return failure();
-  for (auto [key, role] : {std::pair{attrs::kInput, TensorRole::Input},
-                           std::pair{attrs::kLabel, TensorRole::Label},
-                           std::pair{attrs::kParam, TensorRole::Param},
-                           std::pair{attrs::kState, TensorRole::State},
-                           std::pair{attrs::kHyper, TensorRole::Hyper},
-                           std::pair{attrs::kOutput, TensorRole::Output},
-                           std::pair{attrs::kGradient, TensorRole::Gradient}}) {
+  for (auto [key, role] :
+       {std::pair{attrs::kInput, rt::TensorRole::Input},
+        std::pair{attrs::kLabel, rt::TensorRole::Label},
+        std::pair{attrs::kParam, rt::TensorRole::Param},
+        std::pair{attrs::kState, rt::TensorRole::State},
+        std::pair{attrs::kHyper, rt::TensorRole::Hyper},
+        std::pair{attrs::kOutput, rt::TensorRole::Output},
+        std::pair{attrs::kGradient, rt::TensorRole::Gradient}}) {
     if (auto name = attributes.getAs<StringAttr>(key)) {
       spec.name = name.str();
       spec.role = role;
@@ -77,7 +62,7 @@ LogicalResult readArgument(DictionaryAttr attributes, Type type,
   if (spec.name.empty())
     return failure();
   spec.frozen = attributes.contains(attrs::kFrozen);
-  if (spec.role != TensorRole::Param && spec.role != TensorRole::State)
+  if (spec.role != rt::TensorRole::Param && spec.role != rt::TensorRole::State)
     return success();
   auto init = attributes.getAs<DictionaryAttr>(attrs::kInit);
   auto kind = init ? init.getAs<StringAttr>("kind") : StringAttr();
@@ -103,50 +88,50 @@ std::optional<int64_t> classCount(BlockArgument label) {
 
 } // namespace
 
-FailureOr<ModelSignature> ModelSignature::read(ModuleOp module, Entry entry) {
+FailureOr<rt::Signature> readSignature(ModuleOp module, rt::Entry entry) {
   func::FuncOp model;
   module.walk([&](func::FuncOp func) {
     auto kind = func->getAttrOfType<StringAttr>(attrs::kEntry);
-    if (kind && kind.getValue() == entryName(entry))
+    if (kind && kind.getValue() == rt::entryName(entry))
       model = func;
   });
   if (!model)
     return module.emitError("no ")
-           << entryName(entry) << " function (a func.func with "
+           << rt::entryName(entry) << " function (a func.func with "
            << attrs::kEntry << " = \"" << entryName(entry)
            << "\") in this module; a dump from after convert-func-to-llvm no "
            << "longer describes the model";
-  ModelSignature signature;
+  rt::Signature signature;
   signature.name = model.getSymName().str();
   signature.model = signature.name;
-  if (entry != Entry::Forward)
+  if (entry != rt::Entry::Forward)
     signature.model = signature.name.substr(
-        0, signature.name.size() - entryName(entry).size() - 1);
+        0, signature.name.size() - std::strlen(rt::entryName(entry)) - 1);
   for (auto [index, type] : llvm::enumerate(model.getArgumentTypes())) {
-    TensorSpec spec;
+    rt::TensorSpec spec;
     if (failed(readArgument(model.getArgAttrDict(index), type, spec)))
       return model.emitError("argument #")
              << index << " lacks a valid grad.input/grad.label/grad.param "
              << "attribute (and grad.init for parameters)";
-    if (spec.role == TensorRole::Label && !model.isExternal())
+    if (spec.role == rt::TensorRole::Label && !model.isExternal())
       spec.classes = classCount(model.getArgument(index));
-    bool isResult = spec.role == TensorRole::Output ||
-                    spec.role == TensorRole::Gradient;
+    bool isResult = spec.role == rt::TensorRole::Output ||
+                    spec.role == rt::TensorRole::Gradient;
     (isResult ? signature.results : signature.arguments)
         .push_back(std::move(spec));
   }
   for (auto [index, type] : llvm::enumerate(model.getResultTypes())) {
-    TensorSpec spec;
-    spec.role = TensorRole::Output;
+    rt::TensorSpec spec;
+    spec.role = rt::TensorRole::Output;
     auto name = model.getResultAttrOfType<StringAttr>(index, attrs::kOutput);
     if (auto param =
             model.getResultAttrOfType<StringAttr>(index, attrs::kGradient)) {
-      spec.role = TensorRole::Gradient;
+      spec.role = rt::TensorRole::Gradient;
       name = param;
     }
     if (auto updated =
             model.getResultAttrOfType<StringAttr>(index, attrs::kUpdates)) {
-      spec.role = TensorRole::Update;
+      spec.role = rt::TensorRole::Update;
       name = updated;
     }
     if (!name || failed(readType(type, spec)))
@@ -159,7 +144,7 @@ FailureOr<ModelSignature> ModelSignature::read(ModuleOp module, Entry entry) {
     signature.loss = loss.str();
   if (auto optimizer =
           model->getAttrOfType<DictionaryAttr>(attrs::kOptimizer)) {
-    OptimizerSpec spec;
+    rt::OptimizerSpec spec;
     if (auto kind = optimizer.getAs<StringAttr>("kind"))
       spec.kind = kind.str();
     for (NamedAttribute entry : optimizer)

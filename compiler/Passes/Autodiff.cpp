@@ -33,7 +33,8 @@ public:
     auto returnOp = cast<func::ReturnOp>(function.getBody().front().back());
     std::optional<Value> loss = lossValue(returnOp, lossName);
     if (!loss)
-      return function.emitError("the loss '") << lossName << "' is not a result";
+      return function.emitError("the loss '")
+             << lossName << "' is not a result";
     SmallVector<BlockArgument> params = trainableParams();
     DenseSet<Value> active = activeValues(params);
     builder.setInsertionPoint(returnOp);
@@ -131,8 +132,8 @@ private:
   void accumulate(Value value, Value gradient) {
     auto [it, inserted] = gradients.try_emplace(value, gradient);
     if (!inserted)
-      it->second = builder.create<grad::AddOp>(value.getLoc(), it->second,
-                                               gradient);
+      it->second =
+          builder.create<grad::AddOp>(value.getLoc(), it->second, gradient);
   }
 
   void appendGradientResults(func::ReturnOp returnOp,
@@ -178,16 +179,17 @@ struct GradAutodiffPass : impl::GradAutodiffBase<GradAutodiffPass> {
     SmallVector<func::FuncOp> models;
     module.walk([&](func::FuncOp func) {
       auto entry = func->getAttrOfType<StringAttr>(attrs::kEntry);
-      if (entry && entry.getValue() == entryName(Entry::Forward) &&
+      if (entry && entry.getValue() == rt::entryName(rt::Entry::Forward) &&
           func->hasAttr(attrs::kLoss))
         models.push_back(func);
     });
     for (func::FuncOp model : models) {
       auto derived = cast<func::FuncOp>(model->clone());
-      derived.setSymName(entrySymbol(model.getSymName(), Entry::Gradients));
-      derived->setAttr(attrs::kEntry,
-                       StringAttr::get(&getContext(),
-                                       entryName(Entry::Gradients)));
+      derived.setSymName(
+          rt::entrySymbol(model.getSymName().str(), rt::Entry::Gradients));
+      derived->setAttr(
+          attrs::kEntry,
+          StringAttr::get(&getContext(), rt::entryName(rt::Entry::Gradients)));
       module.insert(std::next(Block::iterator(model)), derived);
       auto loss = model->getAttrOfType<StringAttr>(attrs::kLoss);
       if (failed(Differentiator(derived).run(loss.getValue())))

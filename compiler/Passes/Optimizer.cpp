@@ -3,6 +3,8 @@
 #include "gradc/Model/Signature.h"
 #include "gradc/Pipeline/Passes.h"
 
+#include <cstring>
+
 namespace gradc {
 #define GEN_PASS_DEF_GRADOPTIMIZER
 #include "gradc/Pipeline/Passes.h.inc"
@@ -40,10 +42,12 @@ private:
     NamedAttrList attrs;
     attrs.append(role);
     if (role.getName() == attrs::kState)
-      attrs.set(attrs::kInit,
-                builder.getDictionaryAttr(
-                    {builder.getNamedAttr("kind", builder.getStringAttr("constant")),
-                     builder.getNamedAttr("value", builder.getF64FloatAttr(initial))}));
+      attrs.set(
+          attrs::kInit,
+          builder.getDictionaryAttr(
+              {builder.getNamedAttr("kind", builder.getStringAttr("constant")),
+               builder.getNamedAttr("value",
+                                    builder.getF64FloatAttr(initial))}));
     unsigned position = step.getNumArguments();
     step.insertArgument(position, type, attrs.getDictionary(step.getContext()),
                         step.getLoc());
@@ -104,7 +108,9 @@ private:
                         param.getLoc());
   }
 
-  std::string qualified(StringRef slot) { return (paramName + "." + slot).str(); }
+  std::string qualified(StringRef slot) {
+    return (paramName + "." + slot).str();
+  }
 
   StateSlot &slotFor(StringRef name, Type type, double initial) {
     auto stored = step.stateNames.try_emplace(name, name.str());
@@ -112,8 +118,7 @@ private:
     auto [it, inserted] = step.states.try_emplace(key, StateSlot{});
     if (inserted)
       it->second.current = step.addArgument(
-          type,
-          builder.getNamedAttr(attrs::kState, builder.getStringAttr(key)),
+          type, builder.getNamedAttr(attrs::kState, builder.getStringAttr(key)),
           initial);
     return it->second;
   }
@@ -126,15 +131,13 @@ LogicalResult StepBuilder::run() {
   auto returnOp = cast<func::ReturnOp>(step.getBody().front().back());
   builder.setInsertionPoint(returnOp);
   auto lossType = RankedTensorType::get(
-      {}, cast<RankedTensorType>(
-              step.getResultTypes()[0]).getElementType());
+      {}, cast<RankedTensorType>(step.getResultTypes()[0]).getElementType());
   for (Type type : step.getResultTypes())
     if (cast<RankedTensorType>(type).getRank() == 0)
       lossType = cast<RankedTensorType>(type);
-  lr = addArgument(lossType,
-                   builder.getNamedAttr(attrs::kHyper,
-                                        builder.getStringAttr("lr")),
-                   0.0);
+  lr = addArgument(
+      lossType,
+      builder.getNamedAttr(attrs::kHyper, builder.getStringAttr("lr")), 0.0);
 
   SmallVector<Value> results;
   SmallVector<DictionaryAttr> resultAttrs;
@@ -160,12 +163,12 @@ LogicalResult StepBuilder::run() {
              << optimizer.name << " declares state '" << name
              << "' but never updates it";
     results.push_back(slot.next);
-    resultAttrs.push_back(builder.getDictionaryAttr(builder.getNamedAttr(
-        attrs::kUpdates, builder.getStringAttr(name))));
+    resultAttrs.push_back(builder.getDictionaryAttr(
+        builder.getNamedAttr(attrs::kUpdates, builder.getStringAttr(name))));
   }
   returnOp->setOperands(results);
-  step.setFunctionType(builder.getFunctionType(
-      step.getArgumentTypes(), ValueRange(results).getTypes()));
+  step.setFunctionType(builder.getFunctionType(step.getArgumentTypes(),
+                                               ValueRange(results).getTypes()));
   step.setAllResultAttrs(resultAttrs);
   return success();
 }
@@ -176,7 +179,7 @@ struct GradOptimizerPass : impl::GradOptimizerBase<GradOptimizerPass> {
     SmallVector<func::FuncOp> gradients;
     module.walk([&](func::FuncOp func) {
       auto entry = func->getAttrOfType<StringAttr>(attrs::kEntry);
-      if (entry && entry.getValue() == entryName(Entry::Gradients))
+      if (entry && entry.getValue() == rt::entryName(rt::Entry::Gradients))
         gradients.push_back(func);
     });
     for (func::FuncOp source : gradients) {
@@ -190,10 +193,11 @@ struct GradOptimizerPass : impl::GradOptimizerBase<GradOptimizerPass> {
       }
       auto step = cast<func::FuncOp>(source->clone());
       StringRef model = source.getSymName().drop_back(
-          entryName(Entry::Gradients).size() + 1);
-      step.setSymName(entrySymbol(model, Entry::Step));
-      step->setAttr(attrs::kEntry,
-                    StringAttr::get(&getContext(), entryName(Entry::Step)));
+          std::strlen(rt::entryName(rt::Entry::Gradients)) + 1);
+      step.setSymName(rt::entrySymbol(model.str(), rt::Entry::Step));
+      step->setAttr(
+          attrs::kEntry,
+          StringAttr::get(&getContext(), rt::entryName(rt::Entry::Step)));
       module.insert(std::next(Block::iterator(source)), step);
       if (failed(StepBuilder(step, *optimizer, settings).run()))
         return signalPassFailure();

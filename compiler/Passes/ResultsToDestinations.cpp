@@ -53,8 +53,8 @@ LogicalResult convert(func::FuncOp function) {
       value = copyOf(builder, returnOp.getLoc(), value);
     DictionaryAttr attrs = function.getResultAttrDict(index);
     Value destination;
-    if (auto updated = attrs ? attrs.getAs<StringAttr>(attrs::kUpdates)
-                             : StringAttr()) {
+    if (auto updated =
+            attrs ? attrs.getAs<StringAttr>(attrs::kUpdates) : StringAttr()) {
       FailureOr<BlockArgument> argument = updatedArgument(function, updated);
       if (failed(argument))
         return failure();

@@ -57,7 +57,8 @@ const std::vector<PipelineStep> &pipelineSteps() {
       {"grad-autodiff", "derive the gradients function",
        pass<createGradAutodiff>()},
       // 3. The optimizer update: the whole training step in one function.
-      {"grad-optimizer", "derive the training step", pass<createGradOptimizer>()},
+      {"grad-optimizer", "derive the training step",
+       pass<createGradOptimizer>()},
       {"canonicalize", "fold constants and algebraic identities",
        pass<createCanonicalizerPass>()},
       {"cse", "merge identical computations", pass<createCSEPass>()},

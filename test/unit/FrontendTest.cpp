@@ -38,16 +38,16 @@ TEST(Frontend, SignatureOfTheMlpModel) {
   Compiler compiler;
   auto module = compiler.importSource(readModel("mlp.grad"));
   ASSERT_TRUE(module) << testing::PrintToString(compiler.diagnostics());
-  auto signature = ModelSignature::read(*module);
+  auto signature = readSignature(*module);
   ASSERT_TRUE(mlir::succeeded(signature));
   EXPECT_EQ(signature->name, "mlp");
   std::vector<std::string> names;
-  for (const TensorSpec &spec : signature->arguments)
+  for (const rt::TensorSpec &spec : signature->arguments)
     names.push_back(spec.name);
   EXPECT_THAT(names, ElementsAre("x", "y", "w1", "b1", "w2", "b2"));
-  EXPECT_EQ(signature->arguments[0].role, TensorRole::Input);
+  EXPECT_EQ(signature->arguments[0].role, rt::TensorRole::Input);
   EXPECT_EQ(signature->arguments[0].shape, (std::vector<int64_t>{100, 784}));
-  EXPECT_EQ(signature->arguments[1].role, TensorRole::Label);
+  EXPECT_EQ(signature->arguments[1].role, rt::TensorRole::Label);
   EXPECT_EQ(signature->arguments[1].dtype, rt::DType::I32);
   EXPECT_EQ(signature->arguments[1].classes, 10);
   EXPECT_EQ(signature->arguments[2].init.kind, "he_normal");

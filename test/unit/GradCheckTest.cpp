@@ -44,7 +44,8 @@ const GradCase kCases[] = {
     {"matmul", "p @ transpose(q)"},
     {"matmul_tl", "matmul(p, q, transpose_lhs = true)"},
     {"matmul_tr", "matmul(p, q, transpose_rhs = true)"},
-    {"matmul_tl_tr", "matmul(transpose(p), q, transpose_lhs = true, transpose_rhs = true)"},
+    {"matmul_tl_tr",
+     "matmul(transpose(p), q, transpose_lhs = true, transpose_rhs = true)"},
     {"transpose", "transpose(p) @ q"},
     {"reshape", "reshape(p, shape = [2, 10]) * reshape(q, shape = [2, 10])"},
     {"reduce_sum", "reduce_sum(p * q, axes = [1]) * reduce_sum(q, axes = [1])"},
@@ -55,7 +56,8 @@ const GradCase kCases[] = {
     {"softmax_axis0", "softmax(p, axis = 0) * q"},
     {"log_softmax", "log_softmax(p) * q"},
     {"one_hot", "one_hot(y, classes = 5, dtype = f64) * p"},
-    {"softmax_cross_entropy", "softmax_cross_entropy(p * 3, y) * reduce_sum(c)"},
+    {"softmax_cross_entropy",
+     "softmax_cross_entropy(p * 3, y) * reduce_sum(c)"},
     {"mse", "mse(p, q)"},
     {"constant", "p * 2.5 - 1"},
 };
@@ -86,7 +88,7 @@ TEST_P(GradCheck, MatchesFiniteDifferences) {
   Compiler compiler;
   auto module = compiler.importSource(modelFor(GetParam()));
   ASSERT_TRUE(module) << testing::PrintToString(compiler.diagnostics());
-  auto model = compileToJit(*module, 11, Entry::Gradients);
+  auto model = compileToJit(*module, 11, rt::Entry::Gradients);
   ASSERT_TRUE(model);
   rt::Tensor &labels = *model->buffers->find("y");
   for (int64_t i = 0; i < labels.numElements(); ++i)
@@ -95,7 +97,7 @@ TEST_P(GradCheck, MatchesFiniteDifferences) {
   std::map<std::string, std::vector<double>> analytic;
   const auto &results = model->signature.results;
   for (size_t i = 0; i < results.size(); ++i) {
-    if (results[i].role != TensorRole::Gradient)
+    if (results[i].role != rt::TensorRole::Gradient)
       continue;
     const rt::Tensor &gradient = model->buffers->results()[i];
     analytic[results[i].name].assign(gradient.data<double>(),
@@ -123,7 +125,9 @@ TEST_P(GradCheck, MatchesFiniteDifferences) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryOp, GradCheck, ::testing::ValuesIn(kCases),
-                         [](const auto &info) { return std::string(info.param.name); });
+                         [](const auto &info) {
+                           return std::string(info.param.name);
+                         });
 
 TEST(GradCheck, EveryOpOfTheDialectHasACase) {
   Compiler compiler;

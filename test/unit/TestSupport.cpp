@@ -81,20 +81,20 @@ OwningOpRef<ModuleOp> Compiler::parseMlir(llvm::StringRef source) {
 }
 
 std::unique_ptr<RunnableModel> compileToJit(ModuleOp module, uint64_t seed,
-                                            Entry entry) {
+                                            rt::Entry entry) {
   auto model = std::make_unique<RunnableModel>();
   // Derived entries exist once the module is at the grad stage.
   if (failed(runPipeline(module, *findStep("grad")))) {
     ADD_FAILURE() << "pipeline failed";
     return nullptr;
   }
-  auto signature = ModelSignature::read(module, entry);
+  auto signature = readSignature(module, entry);
   if (failed(signature)) {
     ADD_FAILURE() << "no model signature";
     return nullptr;
   }
   model->signature = std::move(*signature);
-  model->buffers = std::make_unique<driver::ModelBuffers>(model->signature);
+  model->buffers = std::make_unique<rt::Buffers>(model->signature);
   EXPECT_TRUE(static_cast<bool>(model->buffers->initializeParams(seed)));
   model->buffers->fillMissingInputsRandomly(seed + 1);
   if (failed(runPipeline(module, *findStep("llvm")))) {

@@ -3,8 +3,8 @@
 #ifndef GRADC_TEST_TESTSUPPORT_H
 #define GRADC_TEST_TESTSUPPORT_H
 
-#include "ModelBuffers.h"
 #include "gradc/Model/Signature.h"
+#include "gradc/Runtime/Buffers.h"
 #include "gradc/Target/JIT.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -42,8 +42,8 @@ private:
 /// A model compiled through the whole pipeline and JIT-ed, with buffers for
 /// its arguments and results.
 struct RunnableModel {
-  ModelSignature signature;
-  std::unique_ptr<driver::ModelBuffers> buffers;
+  rt::Signature signature;
+  std::unique_ptr<rt::Buffers> buffers;
   std::unique_ptr<JitModel> jit;
 
   /// Runs the model on the current buffers.
@@ -52,8 +52,9 @@ struct RunnableModel {
 
 /// Compiles `module` (at any stage) to a RunnableModel; parameters get their
 /// initializers and inputs seeded random data. Fails the test on errors.
-std::unique_ptr<RunnableModel> compileToJit(mlir::ModuleOp module, uint64_t seed,
-                                            Entry entry = Entry::Forward);
+std::unique_ptr<RunnableModel>
+compileToJit(mlir::ModuleOp module, uint64_t seed,
+             rt::Entry entry = rt::Entry::Forward);
 
 /// The text of a file under the source tree's models/ directory.
 std::string readModel(llvm::StringRef name);

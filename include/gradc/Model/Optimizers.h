@@ -1,4 +1,5 @@
-//===- Optimizers.h - every optimizer, with its update rule ------*- C++ -*-===//
+//===- Optimizers.h - every optimizer, with its update rule ------*- C++
+//-*-===//
 //
 // One entry per optimizer: the name a model writes after `with`, its
 // hyperparameters with their defaults, and how one parameter is updated,
@@ -52,8 +53,8 @@ public:
   mlir::Value constant(double value, mlir::Value like);
 
 protected:
-  UpdateContext(mlir::OpBuilder &builder, mlir::Location loc,
-                mlir::Value param, mlir::Value gradient, mlir::Value lr,
+  UpdateContext(mlir::OpBuilder &builder, mlir::Location loc, mlir::Value param,
+                mlir::Value gradient, mlir::Value lr,
                 const llvm::StringMap<double> &hyper)
       : builder(builder), loc(loc), param(param), gradient(gradient), lr(lr),
         hyper(hyper) {}

@@ -3,15 +3,14 @@
 //
 // The frontend records what each argument and result of the model function
 // is (input, label, parameter with its initializer, output) as attributes on
-// the function; drivers read them back through ModelSignature, so a dumped
-// .mlir file carries everything a .grad file said.
+// the function; readSignature turns them back into an rt::Signature, so a
+// dumped .mlir file carries everything a .grad file said.
 //
 //===----------------------------------------------------------------------===//
 #ifndef GRADC_MODEL_SIGNATURE_H
 #define GRADC_MODEL_SIGNATURE_H
 
-#include "gradc/Runtime/Init.h"
-#include "gradc/Runtime/Tensor.h"
+#include "gradc/Runtime/Signature.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/StringRef.h"
@@ -47,55 +46,10 @@ constexpr llvm::StringLiteral kLoss = "grad.loss";
 constexpr llvm::StringLiteral kOptimizer = "grad.optimizer";
 } // namespace attrs
 
-/// The functions a compiled model offers. The frontend emits the forward
-/// function; grad-autodiff derives the gradients function from it, and
-/// grad-optimizer the training step from that.
-enum class Entry { Forward, Gradients, Step };
-llvm::StringRef entryName(Entry entry);
-/// The symbol of a model's entry point: "mlp", "mlp_gradients", "mlp_step".
-std::string entrySymbol(llvm::StringRef model, Entry entry);
-
-enum class TensorRole {
-  Input,
-  Label,
-  Param,
-  State,    // optimizer state, initialized like a parameter
-  Hyper,    // a scalar set at run time, such as the learning rate
-  Output,
-  Gradient, // result of the gradients entry
-  Update,   // result of the step entry, written into the argument it names
-};
-
-struct TensorSpec {
-  std::string name;
-  TensorRole role;
-  rt::DType dtype;
-  std::vector<int64_t> shape;
-  rt::InitSpec init; // Param and State
-  bool frozen = false;
-  /// Labels that index classes (used by softmax_cross_entropy or one_hot):
-  /// the number of classes, so labels can be checked or generated.
-  std::optional<int64_t> classes;
-};
-
-struct OptimizerSpec {
-  std::string kind;
-  std::vector<std::pair<std::string, double>> arguments;
-};
-
-struct ModelSignature {
-  std::string model; // the model's name
-  std::string name;  // the entry point's symbol
-  std::vector<TensorSpec> arguments;
-  std::vector<TensorSpec> results;
-  std::string loss; // name of the result being minimized, if any
-  std::optional<OptimizerSpec> optimizer;
-
-  /// Reads the signature of one of the module's entry points; reports an
-  /// error on the module and fails if there is none or it is malformed.
-  static mlir::FailureOr<ModelSignature> read(mlir::ModuleOp module,
-                                              Entry entry = Entry::Forward);
-};
+/// Reads the signature of one of the module's entry points; reports an
+/// error on the module and fails if there is none or it is malformed.
+mlir::FailureOr<rt::Signature>
+readSignature(mlir::ModuleOp module, rt::Entry entry = rt::Entry::Forward);
 
 } // namespace gradc
 

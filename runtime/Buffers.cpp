@@ -1,11 +1,12 @@
-//===- ModelBuffers.cpp - host memory for one model call ------------------===//
-#include "ModelBuffers.h"
+//===- Buffers.cpp - host memory for one call of an entry point -----------===//
+#include "gradc/Runtime/Buffers.h"
 
 #include "gradc/Runtime/Init.h"
 
+#include <algorithm>
 #include <cmath>
 
-namespace gradc::driver {
+namespace gradc::rt {
 
 namespace {
 
@@ -21,6 +22,12 @@ const char *roleName(TensorRole role) {
     return "label";
   case TensorRole::Param:
     return "parameter";
+  case TensorRole::State:
+    return "optimizer state";
+  case TensorRole::Hyper:
+    return "hyperparameter";
+  case TensorRole::Update:
+    return "update";
   case TensorRole::Output:
     return "output";
   case TensorRole::Gradient:
@@ -29,26 +36,24 @@ const char *roleName(TensorRole role) {
   return "tensor";
 }
 
-bool isFloat(rt::DType dtype) {
-  return dtype == rt::DType::F32 || dtype == rt::DType::F64;
-}
+bool isFloat(DType dtype) { return dtype == DType::F32 || dtype == DType::F64; }
 
 /// NumPy writes float64 and int64 by default; convert within a kind (floats
 /// round to f32, integers must fit) so users need not cast their files.
-rt::Expected<rt::Tensor> convert(const rt::Tensor &from, rt::DType to,
-                                 const std::string &origin) {
-  rt::Tensor result(to, from.shape);
+Expected<Tensor> convert(const Tensor &from, DType to,
+                         const std::string &origin) {
+  Tensor result(to, from.shape);
   auto element = [&](int64_t i) -> double {
     switch (from.dtype) {
-    case rt::DType::F32:
+    case DType::F32:
       return from.data<float>()[i];
-    case rt::DType::F64:
+    case DType::F64:
       return from.data<double>()[i];
-    case rt::DType::I32:
+    case DType::I32:
       return from.data<int32_t>()[i];
-    case rt::DType::I64:
+    case DType::I64:
       return static_cast<double>(from.data<int64_t>()[i]);
-    case rt::DType::U8:
+    case DType::U8:
       return from.data<uint8_t>()[i];
     }
     return 0;
@@ -56,23 +61,23 @@ rt::Expected<rt::Tensor> convert(const rt::Tensor &from, rt::DType to,
   for (int64_t i = 0; i < from.numElements(); ++i) {
     double value = element(i);
     switch (to) {
-    case rt::DType::F32:
+    case DType::F32:
       result.data<float>()[i] = static_cast<float>(value);
       break;
-    case rt::DType::F64:
+    case DType::F64:
       result.data<double>()[i] = value;
       break;
-    case rt::DType::I32:
+    case DType::I32:
       if (value != std::trunc(value) || std::abs(value) > 2147483647.0)
-        return rt::Expected<rt::Tensor>::failure(
+        return Expected<Tensor>::failure(
             origin + ": element " + std::to_string(i) + " (" +
             std::to_string(value) + ") does not fit in i32");
       result.data<int32_t>()[i] = static_cast<int32_t>(value);
       break;
-    case rt::DType::I64:
+    case DType::I64:
       result.data<int64_t>()[i] = static_cast<int64_t>(value);
       break;
-    case rt::DType::U8:
+    case DType::U8:
       result.data<uint8_t>()[i] = static_cast<uint8_t>(value);
       break;
     }
@@ -82,11 +87,11 @@ rt::Expected<rt::Tensor> convert(const rt::Tensor &from, rt::DType to,
 
 } // namespace
 
-rt::Tensor allocate(const TensorSpec &spec) {
-  return rt::Tensor(spec.dtype, spec.shape);
+Tensor allocate(const TensorSpec &spec) {
+  return Tensor(spec.dtype, spec.shape);
 }
 
-ModelBuffers::ModelBuffers(const ModelSignature &signature)
+Buffers::Buffers(const Signature &signature)
     : signature(signature), loaded(signature.arguments.size(), false) {
   for (const TensorSpec &spec : signature.arguments)
     argumentTensors.push_back(allocate(spec));
@@ -94,52 +99,52 @@ ModelBuffers::ModelBuffers(const ModelSignature &signature)
     resultTensors.push_back(allocate(spec));
 }
 
-rt::Status ModelBuffers::assign(size_t argument, rt::Tensor tensor,
-                                const std::string &origin) {
+Status Buffers::assign(size_t argument, Tensor tensor,
+                       const std::string &origin) {
   const TensorSpec &spec = signature.arguments[argument];
   std::string declared = std::string(roleName(spec.role)) + " '" + spec.name +
                          "' is " + typeString(spec) + " in the model";
   if (tensor.shape != spec.shape)
-    return rt::Status::failure(origin + ": " + declared + " but " +
-                               tensor.typeString() + " here");
+    return Status::failure(origin + ": " + declared + " but " +
+                           tensor.typeString() + " here");
   if (tensor.dtype != spec.dtype) {
     bool sameKind = isFloat(tensor.dtype) == isFloat(spec.dtype);
     if (!sameKind)
-      return rt::Status::failure(origin + ": " + declared + " but " +
-                                 tensor.typeString() + " here");
+      return Status::failure(origin + ": " + declared + " but " +
+                             tensor.typeString() + " here");
     auto converted = convert(tensor, spec.dtype, origin);
     if (!converted)
-      return rt::Status::failure(converted.error());
+      return Status::failure(converted.error());
     tensor = std::move(*converted);
   }
   argumentTensors[argument] = std::move(tensor);
   loaded[argument] = true;
-  return rt::ok();
+  return ok();
 }
 
-rt::Status ModelBuffers::initializeParams(uint64_t seed) {
+Status Buffers::initializeParams(uint64_t seed) {
   for (size_t i = 0; i < signature.arguments.size(); ++i) {
     const TensorSpec &spec = signature.arguments[i];
     if (spec.role != TensorRole::Param)
       continue;
-    if (rt::Status status =
-            rt::initialize(spec.init, spec.name, seed, argumentTensors[i]);
+    if (Status status =
+            initialize(spec.init, spec.name, seed, argumentTensors[i]);
         !status)
       return status;
     loaded[i] = true;
   }
-  return rt::ok();
+  return ok();
 }
 
-rt::NamedTensors ModelBuffers::params() const {
-  rt::NamedTensors result;
+NamedTensors Buffers::params() const {
+  NamedTensors result;
   for (size_t i = 0; i < signature.arguments.size(); ++i)
     if (signature.arguments[i].role == TensorRole::Param)
       result.emplace_back(signature.arguments[i].name, argumentTensors[i]);
   return result;
 }
 
-rt::Tensor *ModelBuffers::find(const std::string &name) {
+Tensor *Buffers::find(const std::string &name) {
   for (size_t i = 0; i < signature.arguments.size(); ++i)
     if (signature.arguments[i].name == name)
       return &argumentTensors[i];
@@ -149,10 +154,10 @@ rt::Tensor *ModelBuffers::find(const std::string &name) {
   return nullptr;
 }
 
-rt::Status ModelBuffers::loadParams(const std::string &path) {
-  auto file = rt::readSafetensors(path);
+Status Buffers::loadParams(const std::string &path) {
+  auto file = readSafetensors(path);
   if (!file)
-    return rt::Status::failure(file.error());
+    return Status::failure(file.error());
   for (size_t i = 0; i < signature.arguments.size(); ++i) {
     const TensorSpec &spec = signature.arguments[i];
     if (spec.role != TensorRole::Param)
@@ -161,61 +166,60 @@ rt::Status ModelBuffers::loadParams(const std::string &path) {
       return entry.first == spec.name;
     });
     if (match == file->end())
-      return rt::Status::failure(
-          path + ": no tensor named '" + spec.name + "' for parameter " +
-          spec.name + " : " + typeString(spec) +
-          " (create a parameter file with 'gradc init')");
-    rt::Status status =
+      return Status::failure(path + ": no tensor named '" + spec.name +
+                             "' for parameter " + spec.name + " : " +
+                             typeString(spec) +
+                             " (create a parameter file with 'gradc init')");
+    Status status =
         assign(i, std::move(match->second), path + " ['" + spec.name + "']");
     if (!status)
       return status;
   }
-  return rt::ok();
+  return ok();
 }
 
-rt::Status ModelBuffers::loadInput(const std::string &name,
-                                   const std::string &path) {
+Status Buffers::loadInput(const std::string &name, const std::string &path) {
   std::string known;
   for (size_t i = 0; i < signature.arguments.size(); ++i) {
     const TensorSpec &spec = signature.arguments[i];
     if (spec.role == TensorRole::Param)
       continue;
     if (spec.name == name) {
-      auto tensor = rt::readNpy(path);
+      auto tensor = readNpy(path);
       if (!tensor)
-        return rt::Status::failure(tensor.error());
+        return Status::failure(tensor.error());
       return assign(i, std::move(*tensor), path);
     }
     known += (known.empty() ? "" : ", ") + spec.name;
   }
-  return rt::Status::failure("the model has no input or label named '" + name +
-                             "' (it has: " + known + ")");
+  return Status::failure("the model has no input or label named '" + name +
+                         "' (it has: " + known + ")");
 }
 
-void ModelBuffers::fillMissingInputsRandomly(uint64_t seed) {
-  rt::Rng rng(seed);
+void Buffers::fillMissingInputsRandomly(uint64_t seed) {
+  Rng rng(seed);
   for (size_t i = 0; i < signature.arguments.size(); ++i) {
     const TensorSpec &spec = signature.arguments[i];
     if (loaded[i] || spec.role == TensorRole::Param)
       continue;
-    rt::Tensor &tensor = argumentTensors[i];
+    Tensor &tensor = argumentTensors[i];
     // Labels without a known class count get 0 or 1.
     uint64_t classes = static_cast<uint64_t>(spec.classes.value_or(2));
     for (int64_t e = 0; e < tensor.numElements(); ++e) {
       switch (tensor.dtype) {
-      case rt::DType::F32:
+      case DType::F32:
         tensor.data<float>()[e] = static_cast<float>(rng.normal());
         break;
-      case rt::DType::F64:
+      case DType::F64:
         tensor.data<double>()[e] = rng.normal();
         break;
-      case rt::DType::I32:
+      case DType::I32:
         tensor.data<int32_t>()[e] = static_cast<int32_t>(rng.next() % classes);
         break;
-      case rt::DType::I64:
+      case DType::I64:
         tensor.data<int64_t>()[e] = static_cast<int64_t>(rng.next() % classes);
         break;
-      case rt::DType::U8:
+      case DType::U8:
         tensor.data<uint8_t>()[e] = static_cast<uint8_t>(rng.next());
         break;
       }
@@ -224,24 +228,24 @@ void ModelBuffers::fillMissingInputsRandomly(uint64_t seed) {
   }
 }
 
-rt::Status ModelBuffers::checkAllInputsLoaded() const {
+Status Buffers::checkAllInputsLoaded() const {
   for (size_t i = 0; i < signature.arguments.size(); ++i) {
     const TensorSpec &spec = signature.arguments[i];
     if (!loaded[i] && spec.role != TensorRole::Param)
-      return rt::Status::failure("missing --input " + spec.name +
-                                 "=FILE.npy for " + roleName(spec.role) + " " +
-                                 spec.name + " : " + typeString(spec));
+      return Status::failure("missing --input " + spec.name + "=FILE.npy for " +
+                             roleName(spec.role) + " " + spec.name + " : " +
+                             typeString(spec));
   }
-  return rt::ok();
+  return ok();
 }
 
-std::vector<void *> ModelBuffers::pointers() {
+std::vector<void *> Buffers::pointers() {
   std::vector<void *> result;
-  for (rt::Tensor &tensor : argumentTensors)
+  for (Tensor &tensor : argumentTensors)
     result.push_back(tensor.bytes.data());
-  for (rt::Tensor &tensor : resultTensors)
+  for (Tensor &tensor : resultTensors)
     result.push_back(tensor.bytes.data());
   return result;
 }
 
-} // namespace gradc::driver
+} // namespace gradc::rt
