@@ -95,8 +95,11 @@ Buffers::Buffers(const Signature &signature)
     : signature(signature), loaded(signature.arguments.size(), false) {
   for (const TensorSpec &spec : signature.arguments)
     argumentTensors.push_back(allocate(spec));
+  // Updates are written into the argument they replace: no buffer of their
+  // own, and no place in the call.
   for (const TensorSpec &spec : signature.results)
-    resultTensors.push_back(allocate(spec));
+    if (spec.role != TensorRole::Update)
+      resultTensors.push_back(allocate(spec));
 }
 
 Status Buffers::assign(size_t argument, Tensor tensor,
@@ -125,7 +128,7 @@ Status Buffers::assign(size_t argument, Tensor tensor,
 Status Buffers::initializeParams(uint64_t seed) {
   for (size_t i = 0; i < signature.arguments.size(); ++i) {
     const TensorSpec &spec = signature.arguments[i];
-    if (spec.role != TensorRole::Param)
+    if (spec.role != TensorRole::Param && spec.role != TensorRole::State)
       continue;
     if (Status status =
             initialize(spec.init, spec.name, seed, argumentTensors[i]);
@@ -136,11 +139,13 @@ Status Buffers::initializeParams(uint64_t seed) {
   return ok();
 }
 
-NamedTensors Buffers::params() const {
+NamedTensors Buffers::params(bool withState) const {
   NamedTensors result;
-  for (size_t i = 0; i < signature.arguments.size(); ++i)
-    if (signature.arguments[i].role == TensorRole::Param)
+  for (size_t i = 0; i < signature.arguments.size(); ++i) {
+    TensorRole role = signature.arguments[i].role;
+    if (role == TensorRole::Param || (withState && role == TensorRole::State))
       result.emplace_back(signature.arguments[i].name, argumentTensors[i]);
+  }
   return result;
 }
 
@@ -148,19 +153,25 @@ Tensor *Buffers::find(const std::string &name) {
   for (size_t i = 0; i < signature.arguments.size(); ++i)
     if (signature.arguments[i].name == name)
       return &argumentTensors[i];
-  for (size_t i = 0; i < signature.results.size(); ++i)
-    if (signature.results[i].name == name)
-      return &resultTensors[i];
+  size_t buffer = 0;
+  for (const TensorSpec &spec : signature.results) {
+    if (spec.role == TensorRole::Update)
+      continue;
+    if (spec.name == name)
+      return &resultTensors[buffer];
+    ++buffer;
+  }
   return nullptr;
 }
 
-Status Buffers::loadParams(const std::string &path) {
+Status Buffers::loadParams(const std::string &path, bool withState) {
   auto file = readSafetensors(path);
   if (!file)
     return Status::failure(file.error());
   for (size_t i = 0; i < signature.arguments.size(); ++i) {
     const TensorSpec &spec = signature.arguments[i];
-    if (spec.role != TensorRole::Param)
+    if (spec.role != TensorRole::Param &&
+        !(withState && spec.role == TensorRole::State))
       continue;
     auto match = std::find_if(file->begin(), file->end(), [&](auto &entry) {
       return entry.first == spec.name;
@@ -182,7 +193,7 @@ Status Buffers::loadInput(const std::string &name, const std::string &path) {
   std::string known;
   for (size_t i = 0; i < signature.arguments.size(); ++i) {
     const TensorSpec &spec = signature.arguments[i];
-    if (spec.role == TensorRole::Param)
+    if (spec.role != TensorRole::Input && spec.role != TensorRole::Label)
       continue;
     if (spec.name == name) {
       auto tensor = readNpy(path);
@@ -200,7 +211,8 @@ void Buffers::fillMissingInputsRandomly(uint64_t seed) {
   Rng rng(seed);
   for (size_t i = 0; i < signature.arguments.size(); ++i) {
     const TensorSpec &spec = signature.arguments[i];
-    if (loaded[i] || spec.role == TensorRole::Param)
+    if (loaded[i] ||
+        (spec.role != TensorRole::Input && spec.role != TensorRole::Label))
       continue;
     Tensor &tensor = argumentTensors[i];
     // Labels without a known class count get 0 or 1.
@@ -231,12 +243,31 @@ void Buffers::fillMissingInputsRandomly(uint64_t seed) {
 Status Buffers::checkAllInputsLoaded() const {
   for (size_t i = 0; i < signature.arguments.size(); ++i) {
     const TensorSpec &spec = signature.arguments[i];
-    if (!loaded[i] && spec.role != TensorRole::Param)
+    if (!loaded[i] &&
+        (spec.role == TensorRole::Input || spec.role == TensorRole::Label))
       return Status::failure("missing --input " + spec.name + "=FILE.npy for " +
                              roleName(spec.role) + " " + spec.name + " : " +
                              typeString(spec));
   }
   return ok();
+}
+
+std::vector<void *> Buffers::pointersFor(const Signature &entry,
+                                         std::vector<Tensor> &results) {
+  std::vector<void *> pointers;
+  for (const TensorSpec &spec : entry.arguments) {
+    Tensor *tensor = find(spec.name);
+    if (!tensor)
+      return {}; // not an entry point of this model
+    pointers.push_back(tensor->bytes.data());
+  }
+  results.clear();
+  for (const TensorSpec &spec : entry.results)
+    if (spec.role != TensorRole::Update)
+      results.push_back(allocate(spec));
+  for (Tensor &tensor : results)
+    pointers.push_back(tensor.bytes.data());
+  return pointers;
 }
 
 std::vector<void *> Buffers::pointers() {

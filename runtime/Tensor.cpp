@@ -230,7 +230,8 @@ constexpr SafetensorsDType kSafetensorsDTypes[] = {{"F32", DType::F32},
                                                    {"U8", DType::U8}};
 } // namespace
 
-Expected<NamedTensors> readSafetensors(const std::string &path) {
+Expected<NamedTensors> readSafetensors(const std::string &path,
+                                       Metadata *metadata) {
   auto fail = [&](const std::string &what) {
     return Expected<NamedTensors>::failure(path + ": " + what);
   };
@@ -254,8 +255,13 @@ Expected<NamedTensors> readSafetensors(const std::string &path) {
   size_t dataSize = file.size() - dataStart;
   NamedTensors tensors;
   for (auto &[key, entry] : header.items()) {
-    if (key == "__metadata__")
+    if (key == "__metadata__") {
+      if (metadata && entry.is_object())
+        for (auto &[name, value] : entry.items())
+          if (value.is_string())
+            (*metadata)[name] = value.get<std::string>();
       continue;
+    }
     if (!entry.is_object() || !entry.contains("dtype") ||
         !entry.contains("shape") || !entry.contains("data_offsets") ||
         !entry["dtype"].is_string() || !entry["shape"].is_array() ||
@@ -295,9 +301,12 @@ Expected<NamedTensors> readSafetensors(const std::string &path) {
   return tensors;
 }
 
-Status writeSafetensors(const std::string &path, const NamedTensors &tensors) {
+Status writeSafetensors(const std::string &path, const NamedTensors &tensors,
+                        const Metadata &metadata) {
   nlohmann::ordered_json header = nlohmann::ordered_json::object();
   header["__metadata__"] = {{"format", "pt"}};
+  for (const auto &[name, value] : metadata)
+    header["__metadata__"][name] = value;
   uint64_t offset = 0;
   for (const auto &[key, tensor] : tensors) {
     const char *code = nullptr;

@@ -23,6 +23,12 @@ int runRun();
 extern llvm::cl::SubCommand InitCommand;
 int runInit();
 
+extern llvm::cl::SubCommand TrainCommand;
+int runTrain();
+
+extern llvm::cl::SubCommand EvalCommand;
+int runEval();
+
 } // namespace gradc::driver
 
 #endif // GRADC_COMPILER_DRIVER_COMMANDS_H

@@ -13,7 +13,8 @@ int main(int argc, char **argv) {
   using namespace gradc::driver;
   InitLLVM init(argc, argv);
   // libLLVM and libMLIR register many options of their own; show ours.
-  for (cl::SubCommand *command : {&DumpCommand, &RunCommand, &InitCommand})
+  for (cl::SubCommand *command :
+       {&DumpCommand, &RunCommand, &InitCommand, &TrainCommand, &EvalCommand})
     cl::HideUnrelatedOptions(GradcOptions, *command);
   cl::HideUnrelatedOptions(GradcOptions);
   cl::ParseCommandLineOptions(
@@ -26,6 +27,11 @@ int main(int argc, char **argv) {
     return runRun();
   if (InitCommand)
     return runInit();
-  errs() << "gradc: give a subcommand (dump, run, init); see gradc --help\n";
+  if (TrainCommand)
+    return runTrain();
+  if (EvalCommand)
+    return runEval();
+  errs() << "gradc: give a subcommand (train, eval, run, init, dump); see "
+            "gradc --help\n";
   return 1;
 }

@@ -118,13 +118,13 @@ int runRun() {
     return 1;
   double pipelineMs = millisecondsSince(compileStart);
   auto jitStart = Clock::now();
-  auto model = JitModel::compile(module, signature.name);
+  auto model = JitModel::compile(module, {signature.name});
   if (failed(model))
     return 1;
   double jitMs = millisecondsSince(jitStart);
 
   auto runStart = Clock::now();
-  if (failed((*model)->call(buffers.pointers())))
+  if (failed((*model)->call(signature.name, buffers.pointers())))
     return 1;
   double runMs = millisecondsSince(runStart);
 

@@ -4,6 +4,8 @@
 #include "gradc/Frontend/Frontend.h"
 #include "gradc/Pipeline/Pipeline.h"
 
+#include "gradc/Pipeline/Pipeline.h"
+
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Parser/Parser.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -50,6 +52,38 @@ std::optional<Session::Model> Session::loadModel(llvm::StringRef path) {
   if (failed(signature))
     return std::nullopt;
   return Model{std::move(module), std::move(*signature)};
+}
+
+std::optional<Session::Trainable> Session::compileTrainable(Model &model) {
+  if (model.signature.loss.empty()) {
+    fail("model " + model.signature.model +
+         " has no 'optimize LOSS with ...' line, so there is nothing to train");
+    return std::nullopt;
+  }
+  // The step entry exists once the module is at the grad stage.
+  if (failed(runPipeline(*model.module, *findStep("grad"))))
+    return std::nullopt;
+  Trainable trainable;
+  auto forward = readSignature(*model.module, rt::Entry::Forward);
+  auto step = readSignature(*model.module, rt::Entry::Step);
+  if (failed(forward) || failed(step) ||
+      failed(runPipeline(*model.module, *findStep("llvm"))))
+    return std::nullopt;
+  auto jit = JitModel::compile(*model.module, {forward->name, step->name});
+  if (failed(jit))
+    return std::nullopt;
+  trainable.jit = std::move(*jit);
+  JitModel *engine = trainable.jit.get();
+  auto caller = [engine](std::string name) {
+    return [engine, name](std::vector<void *> &buffers) {
+      return succeeded(engine->call(name, buffers));
+    };
+  };
+  trainable.model.callForward = caller(forward->name);
+  trainable.model.callStep = caller(step->name);
+  trainable.model.forward = std::move(*forward);
+  trainable.model.step = std::move(*step);
+  return trainable;
 }
 
 int fail(const llvm::Twine &message) {

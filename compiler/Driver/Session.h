@@ -4,6 +4,8 @@
 #define GRADC_COMPILER_DRIVER_SESSION_H
 
 #include "gradc/Model/Signature.h"
+#include "gradc/Runtime/Train.h"
+#include "gradc/Target/JIT.h"
 #include "mlir/IR/BuiltinOps.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -38,6 +40,16 @@ public:
   /// Loads a model file and reads its signature; reports errors and returns
   /// nothing if either fails.
   std::optional<Model> loadModel(llvm::StringRef path);
+
+  /// A model compiled through the whole pipeline and JIT-ed, as the trainer
+  /// drives it.
+  struct Trainable {
+    rt::CompiledModel model;
+    std::unique_ptr<JitModel> jit;
+  };
+  /// Compiles the forward and step entry points of a loaded model; reports
+  /// errors (a model without an 'optimize' line cannot train).
+  std::optional<Trainable> compileTrainable(Model &model);
 
   mlir::MLIRContext &context() { return mlirContext; }
 

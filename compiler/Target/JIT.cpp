@@ -33,7 +33,7 @@ LogicalResult reportError(ModuleOp module, llvm::StringRef what,
 } // namespace
 
 FailureOr<std::unique_ptr<JitModel>>
-JitModel::compile(ModuleOp module, llvm::StringRef function) {
+JitModel::compile(ModuleOp module, llvm::ArrayRef<std::string> functions) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   auto machineBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
@@ -54,15 +54,16 @@ JitModel::compile(ModuleOp module, llvm::StringRef function) {
   if (!engine)
     return reportError(module, "JIT compilation failed", engine.takeError());
   (*engine)->registerSymbols(runtimeSymbols);
-  auto model = std::unique_ptr<JitModel>(
-      new JitModel(std::move(*engine), function.str()));
+  auto model = std::unique_ptr<JitModel>(new JitModel(std::move(*engine)));
   // Resolve now, so a missing symbol is reported here, not at the first call.
-  if (auto lookup = model->engine->lookupPacked(function); !lookup)
-    return reportError(module, "JIT compilation failed", lookup.takeError());
+  for (const std::string &function : functions)
+    if (auto lookup = model->engine->lookupPacked(function); !lookup)
+      return reportError(module, "JIT compilation failed", lookup.takeError());
   return model;
 }
 
-LogicalResult JitModel::call(llvm::ArrayRef<void *> buffers) {
+LogicalResult JitModel::call(llvm::StringRef function,
+                             llvm::ArrayRef<void *> buffers) {
   // The packed entry point takes a pointer to each argument.
   SmallVector<void *> pointers(buffers.begin(), buffers.end());
   SmallVector<void *> arguments;

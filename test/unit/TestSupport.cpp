@@ -101,7 +101,7 @@ std::unique_ptr<RunnableModel> compileToJit(ModuleOp module, uint64_t seed,
     ADD_FAILURE() << "pipeline failed";
     return nullptr;
   }
-  auto jit = JitModel::compile(module, model->signature.name);
+  auto jit = JitModel::compile(module, {model->signature.name});
   if (failed(jit)) {
     ADD_FAILURE() << "JIT compilation failed";
     return nullptr;

@@ -47,7 +47,9 @@ struct RunnableModel {
   std::unique_ptr<JitModel> jit;
 
   /// Runs the model on the current buffers.
-  bool run() { return mlir::succeeded(jit->call(buffers->pointers())); }
+  bool run() {
+    return mlir::succeeded(jit->call(signature.name, buffers->pointers()));
+  }
 };
 
 /// Compiles `module` (at any stage) to a RunnableModel; parameters get their

@@ -17,15 +17,15 @@ class Buffers {
 public:
   explicit Buffers(const Signature &signature);
 
-  /// Sets every parameter from its initializer, seeded.
+  /// Sets every parameter and optimizer state from its initializer, seeded.
   Status initializeParams(uint64_t seed);
-  /// The parameters by name, in declaration order.
-  NamedTensors params() const;
+  /// The parameters (and optimizer state) by name, in declaration order.
+  NamedTensors params(bool withState = false) const;
   /// The argument or result called `name`; null if there is none.
   Tensor *find(const std::string &name);
 
-  /// Sets every parameter from a safetensors file.
-  Status loadParams(const std::string &path);
+  /// Sets every parameter (and optimizer state) from a safetensors file.
+  Status loadParams(const std::string &path, bool withState = false);
   /// Sets the input or label `name` from a .npy file.
   Status loadInput(const std::string &name, const std::string &path);
   /// Fills every input and label not loaded yet with seeded random data:
@@ -34,8 +34,14 @@ public:
   /// Fails naming the first input or label not yet loaded.
   Status checkAllInputsLoaded() const;
 
-  /// Argument buffers, then result buffers: the JIT call's operands.
+  /// Argument buffers, then result buffers: the call's operands. Updates
+  /// have no buffer of their own: they overwrite their argument.
   std::vector<void *> pointers();
+  /// The operands of another entry point of the same model: its arguments
+  /// are these buffers, found by name; its results go to `results`. Empty
+  /// if it has an argument these buffers lack.
+  std::vector<void *> pointersFor(const Signature &entry,
+                                  std::vector<Tensor> &results);
   const std::vector<Tensor> &results() const { return resultTensors; }
 
 private:

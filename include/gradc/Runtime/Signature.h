@@ -1,4 +1,5 @@
-//===- Signature.h - a compiled model's interface ----------------*- C++ -*-===//
+//===- Signature.h - a compiled model's interface ----------------*- C++
+//-*-===//
 //
 // What each argument and result of a model's entry point is: plain data
 // that the compiler reads from the IR and that runtimes (the JIT driver,
@@ -29,8 +30,8 @@ enum class TensorRole {
   Input,
   Label,
   Param,
-  State,    // optimizer state, initialized like a parameter
-  Hyper,    // a scalar set at run time, such as the learning rate
+  State, // optimizer state, initialized like a parameter
+  Hyper, // a scalar set at run time, such as the learning rate
   Output,
   Gradient, // result of the gradients entry
   Update,   // result of the step entry, written into the argument it names
@@ -60,7 +61,6 @@ struct Signature {
   std::vector<TensorSpec> results;
   std::string loss; // name of the result being minimized, if any
   std::optional<OptimizerSpec> optimizer;
-
 };
 
 } // namespace gradc::rt

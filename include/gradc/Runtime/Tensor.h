@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <utility>
 #include <variant>
@@ -79,8 +80,12 @@ Expected<Tensor> readNpy(const std::string &path);
 Status writeNpy(const std::string &path, const Tensor &tensor);
 
 using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
-Expected<NamedTensors> readSafetensors(const std::string &path);
-Status writeSafetensors(const std::string &path, const NamedTensors &tensors);
+/// The file's __metadata__ string pairs.
+using Metadata = std::map<std::string, std::string>;
+Expected<NamedTensors> readSafetensors(const std::string &path,
+                                       Metadata *metadata = nullptr);
+Status writeSafetensors(const std::string &path, const NamedTensors &tensors,
+                        const Metadata &metadata = {});
 
 /// Writes `contents` to `path` through a temporary file and a rename, so a
 /// failed write never leaves a half-written file behind.

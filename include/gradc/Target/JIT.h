@@ -11,23 +11,23 @@
 
 namespace gradc {
 
-/// A model function compiled to machine code for the host CPU at -O3.
+/// A compiled module's functions as machine code for the host CPU, at -O3.
 class JitModel {
 public:
-  /// Compiles `module`, which must be at the "llvm" stage. Reports errors as
-  /// diagnostics on the module.
+  /// Compiles `module`, which must be at the "llvm" stage, and resolves
+  /// `functions` at once. Reports errors as diagnostics on the module.
   static mlir::FailureOr<std::unique_ptr<JitModel>>
-  compile(mlir::ModuleOp module, llvm::StringRef function);
+  compile(mlir::ModuleOp module, llvm::ArrayRef<std::string> functions);
 
-  /// Calls the function with one buffer per argument followed by one per
+  /// Calls `function` with one buffer per argument followed by one per
   /// result (the bare-pointer ABI of the pipeline).
-  mlir::LogicalResult call(llvm::ArrayRef<void *> buffers);
+  mlir::LogicalResult call(llvm::StringRef function,
+                           llvm::ArrayRef<void *> buffers);
 
 private:
-  JitModel(std::unique_ptr<mlir::ExecutionEngine> engine, std::string function)
-      : engine(std::move(engine)), function(std::move(function)) {}
+  explicit JitModel(std::unique_ptr<mlir::ExecutionEngine> engine)
+      : engine(std::move(engine)) {}
   std::unique_ptr<mlir::ExecutionEngine> engine;
-  std::string function;
 };
 
 } // namespace gradc

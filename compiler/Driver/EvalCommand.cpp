@@ -1,0 +1,67 @@
+//===- EvalCommand.cpp - gradc eval: loss and accuracy of a checkpoint ----===//
+#include "Commands.h"
+#include "Session.h"
+
+#include "gradc/Runtime/Train.h"
+
+#include "llvm/Support/Format.h"
+
+using namespace llvm;
+
+namespace gradc::driver {
+
+cl::SubCommand
+    EvalCommand("eval",
+                "Loss and accuracy of trained parameters on a dataset\n\n"
+                "  gradc eval models/mlp_fmnist.grad --params ckpt.safetensors "
+                "--data fashion-mnist\n");
+
+static cl::opt<std::string> input(cl::Positional,
+                                  cl::desc("<model.grad|dump.mlir>"),
+                                  cl::sub(EvalCommand), cl::cat(GradcOptions));
+static cl::opt<std::string>
+    params("params", cl::desc("A checkpoint from gradc train --save"),
+           cl::value_desc("file.safetensors"), cl::sub(EvalCommand),
+           cl::cat(GradcOptions));
+static cl::opt<std::string> data("data",
+                                 cl::desc("The dataset; its test split is used "
+                                          "when it has one"),
+                                 cl::value_desc("dataset"),
+                                 cl::sub(EvalCommand), cl::cat(GradcOptions));
+static cl::opt<uint64_t> seed("seed", cl::desc("Seed of generated datasets"),
+                              cl::init(0), cl::sub(EvalCommand),
+                              cl::cat(GradcOptions));
+
+int runEval() {
+  if (input.empty() || params.empty() || data.empty())
+    return fail("usage: gradc eval MODEL --params CKPT --data DATASET");
+  Session session;
+  std::optional<Session::Model> model = session.loadModel(input);
+  if (!model)
+    return 1;
+  std::optional<Session::Trainable> trainable =
+      session.compileTrainable(*model);
+  if (!trainable)
+    return 1;
+  auto splits = rt::loadData(data, seed);
+  if (!splits)
+    return fail(splits.error());
+  auto trainer = rt::Trainer::create(trainable->model, *splits);
+  if (!trainer)
+    return fail(trainer.error());
+  if (rt::Status status = (*trainer)->loadCheckpoint(params); !status)
+    return fail(status.error());
+  (*trainer)->normalizer().apply(*splits);
+  bool useTest = splits->test.size() > 0;
+  auto result = (*trainer)->evaluate(useTest ? splits->test : splits->train);
+  if (!result)
+    return fail(result.error());
+  outs() << format("loss %.4f", result->loss);
+  if (result->accuracy)
+    outs() << format("  accuracy %.2f%%", 100 * *result->accuracy);
+  outs() << " (" << result->samples << " " << (useTest ? "test" : "training")
+         << " samples)\n";
+  return 0;
+}
+
+} // namespace gradc::driver

@@ -1,0 +1,95 @@
+//===- Train.h - the training loop ---------------------------------*- C++
+//-*-===//
+//
+// Drives a compiled model's entry points over a dataset: shuffled batches,
+// the training step, validation and test evaluation, checkpoints, metrics.
+// The same loop runs JIT-compiled models (gradc train) and models linked
+// into executables (gradc build).
+//
+//===----------------------------------------------------------------------===//
+#ifndef GRADC_RUNTIME_TRAIN_H
+#define GRADC_RUNTIME_TRAIN_H
+
+#include "gradc/Runtime/Buffers.h"
+#include "gradc/Runtime/Data.h"
+#include "gradc/Runtime/Signature.h"
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+
+namespace gradc::rt {
+
+/// A model's entry points, however they were compiled. Each call takes the
+/// entry's operands (Buffers::pointers order) and reports failure.
+struct CompiledModel {
+  Signature forward;
+  Signature step;
+  std::function<bool(std::vector<void *> &)> callForward;
+  std::function<bool(std::vector<void *> &)> callStep;
+};
+
+struct TrainOptions {
+  int epochs = 1;
+  std::optional<double> lr; // default: the model's optimizer's
+  uint64_t seed = 0;
+  double valSplit = 0;
+  Normalization normalization = Normalization::ZScore;
+  std::string save;     // checkpoint after every epoch
+  std::string resume;   // continue from this checkpoint
+  std::string metrics;  // one row per epoch: .csv, or .jsonl
+  bool progress = true; // a live progress line when stderr is a terminal
+};
+
+struct EvalResult {
+  double loss = 0;
+  std::optional<double> accuracy; // for classifiers
+  int64_t samples = 0;
+};
+
+class Trainer {
+public:
+  /// Checks that `model` can learn from `data`: one input whose per-sample
+  /// shape matches the data's, and one label.
+  static Expected<std::unique_ptr<Trainer>> create(CompiledModel &model,
+                                                   const DataSplits &data);
+
+  /// Parameters from their initializers, or from a checkpoint (with
+  /// optimizer state when it has it). A checkpoint also gives the epoch it
+  /// was written after and the seed of the run.
+  Status initialize(uint64_t seed);
+  Status loadCheckpoint(const std::string &path, int *epoch = nullptr,
+                        std::optional<uint64_t> *seed = nullptr);
+  Status saveCheckpoint(const std::string &path, int epoch, uint64_t seed);
+
+  /// Trains `options.epochs` epochs in all (fewer when resuming), printing
+  /// one line per epoch to `out`. Normalizes `data` in place (with the
+  /// checkpoint's statistics when resuming).
+  Status train(DataSplits &data, TrainOptions options, std::ostream &out);
+
+  /// Mean loss and accuracy over `data`, which must be normalized already.
+  /// The last partial batch is padded with samples from the start; only
+  /// real samples count for accuracy.
+  Expected<EvalResult> evaluate(const Dataset &data);
+
+  /// The input scaling of the loaded checkpoint or of the last training.
+  const Normalizer &normalizer() const { return inputScaling; }
+
+private:
+  explicit Trainer(CompiledModel &model);
+  void loadBatch(const Dataset &data, const std::vector<int64_t> &order,
+                 int64_t first);
+  double defaultLearningRate() const;
+
+  CompiledModel &model;
+  Buffers buffers; // the step's arguments: the model's parameters
+  Normalizer inputScaling;
+  std::string input, label, logits;
+  int64_t batch = 0;
+};
+
+} // namespace gradc::rt
+
+#endif // GRADC_RUNTIME_TRAIN_H

@@ -1,0 +1,412 @@
+//===- Train.cpp - the training loop --------------------------------------===//
+#include "gradc/Runtime/Train.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdarg>
+#include <cstdio>
+#include <fstream>
+#include <numeric>
+#include <unistd.h>
+
+namespace gradc::rt {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::string format(const char *pattern, ...)
+    __attribute__((format(printf, 1, 2)));
+std::string format(const char *pattern, ...) {
+  char text[512];
+  va_list args;
+  va_start(args, pattern);
+  std::vsnprintf(text, sizeof(text), pattern, args);
+  va_end(args);
+  return text;
+}
+
+double scalarOf(const Tensor &tensor) {
+  return tensor.dtype == DType::F64 ? tensor.data<double>()[0]
+                                    : tensor.data<float>()[0];
+}
+
+void setScalar(Tensor &tensor, double value) {
+  if (tensor.dtype == DType::F64)
+    tensor.data<double>()[0] = value;
+  else
+    tensor.data<float>()[0] = static_cast<float>(value);
+}
+
+const TensorSpec *onlyArgument(const Signature &signature, TensorRole role) {
+  const TensorSpec *found = nullptr;
+  for (const TensorSpec &spec : signature.arguments)
+    if (spec.role == role) {
+      if (found)
+        return nullptr;
+      found = &spec;
+    }
+  return found;
+}
+
+/// The output whose argmax is the predicted class: "logits" if there is
+/// one, else the first [batch, classes] output.
+std::string classScores(const Signature &forward, int64_t batch,
+                        std::optional<int64_t> classes) {
+  std::string chosen;
+  for (const TensorSpec &spec : forward.results) {
+    bool fits = spec.role == TensorRole::Output && spec.shape.size() == 2 &&
+                spec.shape[0] == batch &&
+                (!classes || spec.shape[1] == *classes);
+    if (fits && (chosen.empty() || spec.name == "logits"))
+      chosen = spec.name;
+  }
+  return chosen;
+}
+
+/// One row per epoch, as CSV or JSON lines.
+class MetricsFile {
+public:
+  Status open(const std::string &path, bool append) {
+    if (path.empty())
+      return ok();
+    json = path.size() > 6 && path.compare(path.size() - 6, 6, ".jsonl") == 0;
+    bool fresh = !append || !std::ifstream(path).good();
+    file.open(path, append ? std::ios::app : std::ios::trunc);
+    if (!file)
+      return Status::failure(path + ": cannot write metrics");
+    if (fresh && !json)
+      file << "epoch,train_loss,val_loss,val_accuracy,seconds\n";
+    return ok();
+  }
+  void write(int epoch, double trainLoss, const std::optional<EvalResult> &val,
+             double seconds) {
+    if (!file.is_open())
+      return;
+    auto number = [&](std::optional<double> v) {
+      return v ? format("%.6g", *v) : std::string(json ? "null" : "");
+    };
+    std::optional<double> valLoss, valAccuracy;
+    if (val) {
+      valLoss = val->loss;
+      valAccuracy = val->accuracy;
+    }
+    if (json)
+      file << "{\"epoch\": " << epoch
+           << ", \"train_loss\": " << number(trainLoss)
+           << ", \"val_loss\": " << number(valLoss)
+           << ", \"val_accuracy\": " << number(valAccuracy)
+           << ", \"seconds\": " << number(seconds) << "}\n";
+    else
+      file << epoch << "," << number(trainLoss) << "," << number(valLoss) << ","
+           << number(valAccuracy) << "," << number(seconds) << "\n";
+    file.flush();
+  }
+
+private:
+  std::ofstream file;
+  bool json = false;
+};
+
+/// The live "epoch 2/5  step 120/540 ..." line on a terminal.
+class Progress {
+public:
+  explicit Progress(bool enabled) : enabled(enabled && ::isatty(2)) {}
+  void update(int epoch, int epochs, int64_t step, int64_t steps, double loss,
+              double samplesPerSecond, double remaining) {
+    if (!enabled || secondsSince(last) < 0.1)
+      return;
+    last = Clock::now();
+    std::fprintf(stderr,
+                 "\r\033[K  epoch %d/%d  step %lld/%lld  loss %.4f  %.0f "
+                 "samples/s  ETA %.0fs",
+                 epoch, epochs, static_cast<long long>(step),
+                 static_cast<long long>(steps), loss, samplesPerSecond,
+                 remaining);
+  }
+  void clear() {
+    if (enabled)
+      std::fprintf(stderr, "\r\033[K");
+  }
+
+private:
+  bool enabled;
+  Clock::time_point last = Clock::now();
+};
+
+} // namespace
+
+Trainer::Trainer(CompiledModel &model) : model(model), buffers(model.step) {}
+
+Expected<std::unique_ptr<Trainer>> Trainer::create(CompiledModel &model,
+                                                   const DataSplits &data) {
+  using Result = Expected<std::unique_ptr<Trainer>>;
+  const TensorSpec *input = onlyArgument(model.step, TensorRole::Input);
+  const TensorSpec *label = onlyArgument(model.step, TensorRole::Label);
+  if (!input || !label)
+    return Result::failure("training needs a model with exactly one input "
+                           "and one label");
+  if (input->dtype != DType::F32 && input->dtype != DType::F64)
+    return Result::failure("the input " + input->name + " must be f32 or f64");
+  if (label->dtype != DType::I32 && label->dtype != DType::I64)
+    return Result::failure("the label " + label->name +
+                           " must hold class indices (i32 or i64)");
+  int64_t batch = input->shape.empty() ? 0 : input->shape[0];
+  int64_t perSample = 1;
+  for (size_t i = 1; i < input->shape.size(); ++i)
+    perSample *= input->shape[i];
+  std::string inputType = typeString(input->dtype, input->shape);
+  if (perSample != data.train.sampleSize())
+    return Result::failure("the model's input " + input->name + " is " +
+                           inputType + " (" + std::to_string(perSample) +
+                           " values per sample) but " + data.description +
+                           " has " + std::to_string(data.train.sampleSize()) +
+                           " per sample");
+  if (data.train.size() < batch)
+    return Result::failure(
+        "the training set has " + std::to_string(data.train.size()) +
+        " samples, fewer than the batch size " + std::to_string(batch));
+  for (const Dataset *set : {&data.train, &data.validation, &data.test})
+    for (int64_t i = 0; i < set->size(); ++i) {
+      int32_t value = set->labels.data<int32_t>()[i];
+      if (value < 0 || (label->classes && value >= *label->classes))
+        return Result::failure(
+            "label " + std::to_string(value) + " of sample " +
+            std::to_string(i) + " is out of range for the model's " +
+            std::to_string(label->classes.value_or(0)) + " classes");
+    }
+  std::unique_ptr<Trainer> trainer(new Trainer(model));
+  trainer->input = input->name;
+  trainer->label = label->name;
+  trainer->batch = batch;
+  trainer->logits = classScores(model.forward, batch, label->classes);
+  return trainer;
+}
+
+Status Trainer::initialize(uint64_t seed) {
+  return buffers.initializeParams(seed);
+}
+
+Status Trainer::loadCheckpoint(const std::string &path, int *epoch,
+                               std::optional<uint64_t> *seed) {
+  Metadata metadata;
+  if (!readSafetensors(path, &metadata))
+    return buffers.loadParams(path); // reports the problem
+  if (auto model_ = metadata.find("gradc.model");
+      model_ != metadata.end() && model_->second != model.step.model)
+    return Status::failure(path + ": a checkpoint of model '" + model_->second +
+                           "', not '" + model.step.model + "'");
+  bool withState = metadata.count("gradc.epoch") > 0;
+  if (Status status = buffers.loadParams(path, withState); !status)
+    return status;
+  inputScaling = Normalizer::fromTensors(*readSafetensors(path));
+  if (epoch)
+    *epoch = withState ? std::stoi(metadata["gradc.epoch"]) : 0;
+  if (seed && metadata.count("gradc.seed"))
+    *seed = std::stoull(metadata["gradc.seed"]);
+  return ok();
+}
+
+Status Trainer::saveCheckpoint(const std::string &path, int epoch,
+                               uint64_t seed) {
+  NamedTensors tensors = buffers.params(/*withState=*/true);
+  for (auto &entry : inputScaling.asTensors())
+    tensors.push_back(std::move(entry));
+  return writeSafetensors(path, tensors,
+                          {{"gradc.model", model.step.model},
+                           {"gradc.epoch", std::to_string(epoch)},
+                           {"gradc.seed", std::to_string(seed)}});
+}
+
+double Trainer::defaultLearningRate() const {
+  if (model.step.optimizer)
+    for (auto &[name, value] : model.step.optimizer->arguments)
+      if (name == "lr")
+        return value;
+  return 0.01;
+}
+
+void Trainer::loadBatch(const Dataset &data, const std::vector<int64_t> &order,
+                        int64_t first) {
+  Tensor &features = *buffers.find(input);
+  Tensor &labels = *buffers.find(label);
+  int64_t width = data.sampleSize();
+  for (int64_t row = 0; row < batch; ++row) {
+    // Past the end (the last evaluation batch), wrap around to the start.
+    int64_t sample = order[(first + row) % order.size()];
+    const float *from = data.features.data<float>() + sample * width;
+    if (features.dtype == DType::F32)
+      std::copy(from, from + width, features.data<float>() + row * width);
+    else
+      std::copy(from, from + width, features.data<double>() + row * width);
+    int32_t value = data.labels.data<int32_t>()[sample];
+    if (labels.dtype == DType::I32)
+      labels.data<int32_t>()[row] = value;
+    else
+      labels.data<int64_t>()[row] = value;
+  }
+}
+
+Expected<EvalResult> Trainer::evaluate(const Dataset &data) {
+  std::vector<Tensor> results;
+  std::vector<void *> pointers = buffers.pointersFor(model.forward, results);
+  auto resultNamed = [&](const std::string &name) -> Tensor * {
+    size_t index = 0;
+    for (const TensorSpec &spec : model.forward.results) {
+      if (spec.role == TensorRole::Update)
+        continue;
+      if (spec.name == name)
+        return &results[index];
+      ++index;
+    }
+    return nullptr;
+  };
+  Tensor *loss = resultNamed(model.forward.loss);
+  Tensor *scores = logits.empty() ? nullptr : resultNamed(logits);
+  if (pointers.empty() || !loss)
+    return Expected<EvalResult>::failure(
+        "the model's forward function does not match its training step");
+  std::vector<int64_t> order(data.size());
+  std::iota(order.begin(), order.end(), 0);
+  EvalResult result;
+  int64_t correct = 0;
+  double weightedLoss = 0;
+  for (int64_t first = 0; first < data.size(); first += batch) {
+    loadBatch(data, order, first);
+    if (!model.callForward(pointers))
+      return Expected<EvalResult>::failure("evaluation failed");
+    int64_t real = std::min(batch, data.size() - first);
+    weightedLoss += scalarOf(*loss) * double(real);
+    if (scores) {
+      int64_t classes = scores->shape[1];
+      for (int64_t row = 0; row < real; ++row) {
+        int64_t best = 0;
+        for (int64_t c = 1; c < classes; ++c) {
+          auto at = [&](int64_t k) {
+            return scores->dtype == DType::F64
+                       ? scores->data<double>()[row * classes + k]
+                       : double(scores->data<float>()[row * classes + k]);
+          };
+          if (at(c) > at(best))
+            best = c;
+        }
+        correct += best == data.labels.data<int32_t>()[first + row];
+      }
+    }
+  }
+  result.samples = data.size();
+  result.loss = data.size() ? weightedLoss / double(data.size()) : 0;
+  if (scores && data.size())
+    result.accuracy = double(correct) / double(data.size());
+  return result;
+}
+
+Status Trainer::train(DataSplits &data, TrainOptions options,
+                      std::ostream &out) {
+  int startEpoch = 0;
+  if (!options.resume.empty()) {
+    std::optional<uint64_t> seed;
+    if (Status status = loadCheckpoint(options.resume, &startEpoch, &seed);
+        !status)
+      return status;
+    if (seed)
+      options.seed = *seed; // the run continues as it began
+  } else {
+    if (Status status = initialize(options.seed); !status)
+      return status;
+    inputScaling = Normalizer::fit(data.train, options.normalization);
+  }
+  inputScaling.apply(data);
+  double lr = options.lr.value_or(defaultLearningRate());
+  if (Tensor *rate = buffers.find("lr"))
+    setScalar(*rate, lr);
+  MetricsFile metrics;
+  if (Status status = metrics.open(options.metrics, startEpoch > 0); !status)
+    return status;
+
+  int64_t steps = data.train.size() / batch;
+  out << "training " << model.step.model << " on " << data.description << ": "
+      << data.train.size() << " samples (" << steps << " steps of " << batch
+      << ")";
+  if (data.validation.size())
+    out << ", " << data.validation.size() << " for validation";
+  out << format(", lr %g", lr);
+  if (startEpoch > 0)
+    out << ", resuming after epoch " << startEpoch;
+  out << "\n";
+  Progress progress(options.progress);
+  std::vector<void *> pointers = buffers.pointers();
+  Tensor &loss = *buffers.find(model.step.loss);
+  for (int epoch = startEpoch + 1; epoch <= options.epochs; ++epoch) {
+    auto start = Clock::now();
+    // The order depends on the seed and the epoch only, so a resumed run
+    // sees the same batches as an uninterrupted one.
+    std::vector<int64_t> order = shuffledOrder(
+        data.train.size(), options.seed * 0x9e3779b97f4a7c15ULL + epoch);
+    double total = 0;
+    for (int64_t step = 0; step < steps; ++step) {
+      loadBatch(data.train, order, step * batch);
+      if (!model.callStep(pointers))
+        return Status::failure("the training step failed");
+      double value = scalarOf(loss);
+      if (!std::isfinite(value)) {
+        progress.clear();
+        return Status::failure(format(
+            "the loss became %s at epoch %d, step %lld of %lld; training "
+            "diverged: try a lower learning rate (--lr, now %g)",
+            std::isnan(value) ? "NaN" : "infinite", epoch,
+            static_cast<long long>(step + 1), static_cast<long long>(steps),
+            lr));
+      }
+      total += value;
+      double elapsed = secondsSince(start);
+      double rate = double((step + 1) * batch) / std::max(elapsed, 1e-9);
+      progress.update(epoch, options.epochs, step + 1, steps,
+                      total / double(step + 1), rate,
+                      elapsed / double(step + 1) * double(steps - step - 1));
+    }
+    double seconds = secondsSince(start);
+    progress.clear();
+    double trainLoss = total / double(std::max<int64_t>(steps, 1));
+    std::optional<EvalResult> validation;
+    if (data.validation.size()) {
+      auto result = evaluate(data.validation);
+      if (!result)
+        return Status::failure(result.error());
+      validation = *result;
+    }
+    out << format("epoch %d/%d  train loss %.4f", epoch, options.epochs,
+                  trainLoss);
+    if (validation) {
+      out << format("  val loss %.4f", validation->loss);
+      if (validation->accuracy)
+        out << format("  val accuracy %.2f%%", 100 * *validation->accuracy);
+    }
+    out << format("  %.2f s  %.0f samples/s\n", seconds,
+                  double(steps * batch) / seconds);
+    metrics.write(epoch, trainLoss, validation, seconds);
+    if (!options.save.empty())
+      if (Status status = saveCheckpoint(options.save, epoch, options.seed);
+          !status)
+        return status;
+  }
+  for (auto [name, set] :
+       {std::pair{"train", &data.train}, std::pair{"test", &data.test}}) {
+    if (!set->size())
+      continue;
+    auto result = evaluate(*set);
+    if (!result)
+      return Status::failure(result.error());
+    out << format("%s loss %.4f", name, result->loss);
+    if (result->accuracy)
+      out << format("  %s accuracy %.2f%%", name, 100 * *result->accuracy);
+    out << format(" (%lld samples)\n", static_cast<long long>(result->samples));
+  }
+  return ok();
+}
+
+} // namespace gradc::rt
