@@ -222,6 +222,18 @@ Status Trainer::saveCheckpoint(const std::string &path, int epoch,
                            {"gradc.seed", std::to_string(seed)}});
 }
 
+Expected<uint64_t> Trainer::checkpointSeed(const std::string &path) {
+  Metadata metadata;
+  auto file = readSafetensors(path, &metadata);
+  if (!file)
+    return Expected<uint64_t>::failure(file.error());
+  auto seed = metadata.find("gradc.seed");
+  if (seed == metadata.end())
+    return Expected<uint64_t>::failure(
+        path + ": not a checkpoint of gradc train --save (no seed recorded)");
+  return std::stoull(seed->second);
+}
+
 double Trainer::defaultLearningRate() const {
   if (model.step.optimizer)
     for (auto &[name, value] : model.step.optimizer->arguments)

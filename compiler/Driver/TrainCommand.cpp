@@ -84,10 +84,22 @@ int runTrain() {
       session.compileTrainable(*model);
   if (!trainable)
     return 1;
-  auto splits = rt::loadData(data, seed);
+  uint64_t runSeed = seed;
+  if (!resume.empty()) {
+    auto recorded = rt::Trainer::checkpointSeed(resume);
+    if (!recorded)
+      return fail(recorded.error());
+    if (seed.getNumOccurrences() && *recorded != seed)
+      return fail("--seed " + std::to_string(seed) + " differs from the seed " +
+                  std::to_string(*recorded) + " of " + resume +
+                  "; a resumed run keeps its seed (drop --seed)");
+    runSeed = *recorded;
+  }
+  auto splits = rt::loadData(data, runSeed);
   if (!splits)
     return fail(splits.error());
-  if (rt::Status status = rt::splitValidation(*splits, valSplit, seed); !status)
+  if (rt::Status status = rt::splitValidation(*splits, valSplit, runSeed);
+      !status)
     return fail(status.error());
   auto trainer = rt::Trainer::create(trainable->model, *splits);
   if (!trainer)
@@ -96,7 +108,7 @@ int runTrain() {
   options.epochs = epochs;
   if (lr.getNumOccurrences())
     options.lr = lr;
-  options.seed = seed;
+  options.seed = runSeed;
   options.valSplit = valSplit;
   options.normalization = *normalization;
   options.save = save;

@@ -63,6 +63,9 @@ public:
   Status loadCheckpoint(const std::string &path, int *epoch = nullptr,
                         std::optional<uint64_t> *seed = nullptr);
   Status saveCheckpoint(const std::string &path, int epoch, uint64_t seed);
+  /// The seed a checkpoint's run used: a resumed run must generate, split
+  /// and shuffle its data with it.
+  static Expected<uint64_t> checkpointSeed(const std::string &path);
 
   /// Trains `options.epochs` epochs in all (fewer when resuming), printing
   /// one line per epoch to `out`. Normalizes `data` in place (with the
