@@ -153,6 +153,10 @@ Tensor *Buffers::find(const std::string &name) {
   for (size_t i = 0; i < signature.arguments.size(); ++i)
     if (signature.arguments[i].name == name)
       return &argumentTensors[i];
+  return findResult(name);
+}
+
+Tensor *Buffers::findResult(const std::string &name) {
   size_t buffer = 0;
   for (const TensorSpec &spec : signature.results) {
     if (spec.role == TensorRole::Update)

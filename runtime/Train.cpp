@@ -352,7 +352,7 @@ Status Trainer::train(DataSplits &data, TrainOptions options,
   out << "\n";
   Progress progress(options.progress);
   std::vector<void *> pointers = buffers.pointers();
-  Tensor &loss = *buffers.find(model.step.loss);
+  Tensor &loss = *buffers.findResult(model.step.loss);
   for (int epoch = startEpoch + 1; epoch <= options.epochs; ++epoch) {
     auto start = Clock::now();
     // The order depends on the seed and the epoch only, so a resumed run

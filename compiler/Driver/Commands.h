@@ -29,6 +29,12 @@ int runTrain();
 extern llvm::cl::SubCommand EvalCommand;
 int runEval();
 
+extern llvm::cl::SubCommand GradCommand;
+int runGrad();
+
+extern llvm::cl::SubCommand CheckCommand;
+int runCheck();
+
 } // namespace gradc::driver
 
 #endif // GRADC_COMPILER_DRIVER_COMMANDS_H

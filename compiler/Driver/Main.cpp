@@ -14,7 +14,8 @@ int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   // libLLVM and libMLIR register many options of their own; show ours.
   for (cl::SubCommand *command :
-       {&DumpCommand, &RunCommand, &InitCommand, &TrainCommand, &EvalCommand})
+       {&DumpCommand, &RunCommand, &InitCommand, &TrainCommand, &EvalCommand,
+        &GradCommand, &CheckCommand})
     cl::HideUnrelatedOptions(GradcOptions, *command);
   cl::HideUnrelatedOptions(GradcOptions);
   cl::ParseCommandLineOptions(
@@ -31,7 +32,12 @@ int main(int argc, char **argv) {
     return runTrain();
   if (EvalCommand)
     return runEval();
-  errs() << "gradc: give a subcommand (train, eval, run, init, dump); see "
+  if (GradCommand)
+    return runGrad();
+  if (CheckCommand)
+    return runCheck();
+  errs() << "gradc: give a subcommand (train, eval, run, grad, check, init, "
+            "dump); see "
             "gradc --help\n";
   return 1;
 }

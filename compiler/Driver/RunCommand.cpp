@@ -1,5 +1,6 @@
 //===- RunCommand.cpp - gradc run: one forward pass, JIT-compiled ---------===//
 #include "Commands.h"
+#include "Inputs.h"
 #include "Session.h"
 #include "gradc/Runtime/Buffers.h"
 
@@ -25,24 +26,9 @@ static cl::opt<std::string> input(cl::Positional,
                                   cl::desc("<model.grad|dump.mlir>"),
                                   cl::sub(RunCommand), cl::cat(GradcOptions));
 static cl::opt<std::string>
-    params("params", cl::desc("Parameters (safetensors), e.g. from gradc init"),
-           cl::value_desc("file"), cl::sub(RunCommand), cl::cat(GradcOptions));
-static cl::list<std::string>
-    inputs("input", cl::desc("An input or label: NAME=FILE.npy"),
-           cl::value_desc("name=file"), cl::sub(RunCommand),
-           cl::cat(GradcOptions));
-static cl::opt<std::string>
     outputDir("output", cl::desc("Write each output as DIR/NAME.npy"),
               cl::value_desc("dir"), cl::sub(RunCommand),
               cl::cat(GradcOptions));
-static cl::opt<bool> randomInputs(
-    "random-inputs",
-    cl::desc("Fill inputs and labels not given with --input with seeded "
-             "random data (floats ~ N(0,1), labels uniform over the classes)"),
-    cl::sub(RunCommand), cl::cat(GradcOptions));
-static cl::opt<uint64_t> seed("seed", cl::desc("Seed for --random-inputs"),
-                              cl::init(0), cl::sub(RunCommand),
-                              cl::cat(GradcOptions));
 static cl::opt<bool> timings("timings",
                              cl::desc("Print the time of each phase"),
                              cl::sub(RunCommand), cl::cat(GradcOptions));
@@ -90,28 +76,8 @@ int runRun() {
   double parseMs = millisecondsSince(start);
 
   rt::Buffers buffers(signature);
-  bool hasParams =
-      llvm::any_of(signature.arguments, [](const rt::TensorSpec &s) {
-        return s.role == rt::TensorRole::Param;
-      });
-  if (hasParams && params.empty())
-    return fail("the model has parameters: pass --params FILE.safetensors "
-                "(create one with 'gradc init " +
-                input + " --out FILE')");
-  if (hasParams)
-    if (rt::Status status = buffers.loadParams(params); !status)
-      return fail(status.error());
-  for (const std::string &binding : inputs) {
-    auto [name, path] = StringRef(binding).split('=');
-    if (path.empty())
-      return fail("--input takes NAME=FILE.npy, got '" + binding + "'");
-    if (rt::Status status = buffers.loadInput(name.str(), path.str()); !status)
-      return fail(status.error());
-  }
-  if (randomInputs)
-    buffers.fillMissingInputsRandomly(seed);
-  if (rt::Status status = buffers.checkAllInputsLoaded(); !status)
-    return fail(status.error());
+  if (int status = loadInputs(buffers, signature, input))
+    return status;
 
   auto compileStart = Clock::now();
   if (failed(runPipeline(module, *findStep("llvm"))))

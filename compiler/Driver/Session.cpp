@@ -32,20 +32,27 @@ Session::Session()
 
 Session::~Session() = default;
 
-OwningOpRef<ModuleOp> Session::load(llvm::StringRef path) {
+OwningOpRef<ModuleOp> Session::load(llvm::StringRef path,
+                                    ImportOptions options) {
   auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/true);
   if (!buffer) {
     fail(path + ": cannot read: " + buffer.getError().message());
     return nullptr;
   }
   sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
-  if (path.ends_with(".mlir"))
+  if (path.ends_with(".mlir")) {
+    if (options.promoteToF64) {
+      fail(path + ": only .grad models can be promoted to f64");
+      return nullptr;
+    }
     return parseSourceFile<ModuleOp>(sourceMgr, &mlirContext);
-  return importModel(sourceMgr, &mlirContext);
+  }
+  return importModel(sourceMgr, &mlirContext, options);
 }
 
-std::optional<Session::Model> Session::loadModel(llvm::StringRef path) {
-  OwningOpRef<ModuleOp> module = load(path);
+std::optional<Session::Model> Session::loadModel(llvm::StringRef path,
+                                                 ImportOptions options) {
+  OwningOpRef<ModuleOp> module = load(path, options);
   if (!module)
     return std::nullopt;
   FailureOr<rt::Signature> signature = readSignature(*module);
@@ -84,6 +91,25 @@ std::optional<Session::Trainable> Session::compileTrainable(Model &model) {
   trainable.model.forward = std::move(*forward);
   trainable.model.step = std::move(*step);
   return trainable;
+}
+
+std::unique_ptr<JitModel> Session::compileGradients(Model &model) {
+  if (model.signature.loss.empty()) {
+    fail("model " + model.signature.model +
+         " has no 'optimize LOSS with ...' line, so it has no gradients");
+    return nullptr;
+  }
+  if (failed(runPipeline(*model.module, *findStep("grad"))))
+    return nullptr;
+  auto gradients = readSignature(*model.module, rt::Entry::Gradients);
+  if (failed(gradients) ||
+      failed(runPipeline(*model.module, *findStep("llvm"))))
+    return nullptr;
+  auto jit = JitModel::compile(*model.module, {gradients->name});
+  if (failed(jit))
+    return nullptr;
+  model.signature = std::move(*gradients);
+  return std::move(*jit);
 }
 
 int fail(const llvm::Twine &message) {

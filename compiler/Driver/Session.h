@@ -3,6 +3,7 @@
 #ifndef GRADC_COMPILER_DRIVER_SESSION_H
 #define GRADC_COMPILER_DRIVER_SESSION_H
 
+#include "gradc/Frontend/Frontend.h"
 #include "gradc/Model/Signature.h"
 #include "gradc/Runtime/Train.h"
 #include "gradc/Target/JIT.h"
@@ -30,7 +31,8 @@ public:
 
   /// Loads a .grad model, or an .mlir dump from any pipeline stage. Reports
   /// every error and returns null if there was one.
-  mlir::OwningOpRef<mlir::ModuleOp> load(llvm::StringRef path);
+  mlir::OwningOpRef<mlir::ModuleOp> load(llvm::StringRef path,
+                                         ImportOptions options = {});
 
   /// A loaded module with its model's signature.
   struct Model {
@@ -39,7 +41,8 @@ public:
   };
   /// Loads a model file and reads its signature; reports errors and returns
   /// nothing if either fails.
-  std::optional<Model> loadModel(llvm::StringRef path);
+  std::optional<Model> loadModel(llvm::StringRef path,
+                                 ImportOptions options = {});
 
   /// A model compiled through the whole pipeline and JIT-ed, as the trainer
   /// drives it.
@@ -50,6 +53,10 @@ public:
   /// Compiles the forward and step entry points of a loaded model; reports
   /// errors (a model without an 'optimize' line cannot train).
   std::optional<Trainable> compileTrainable(Model &model);
+
+  /// Compiles a loaded model's gradients entry point, whose signature
+  /// replaces the model's.
+  std::unique_ptr<JitModel> compileGradients(Model &model);
 
   mlir::MLIRContext &context() { return mlirContext; }
 

@@ -83,9 +83,10 @@ std::optional<unsigned> arityOf(RegisteredOperationName op) {
 
 class ModelEmitter {
 public:
-  explicit ModelEmitter(SourceLocations &locations)
-      : locations(locations), context(locations.getContext()),
-        builder(context) {
+  ModelEmitter(SourceLocations &locations, ImportOptions options)
+      : locations(locations), context(locations.getContext()), builder(context),
+        floatType(options.promoteToF64 ? builder.getF64Type()
+                                       : builder.getF32Type()) {
     context->loadDialect<grad::GradDialect, func::FuncDialect>();
   }
 
@@ -151,7 +152,7 @@ private:
 
   std::optional<Type> elementType(const TypeSpec &spec) {
     Type type = llvm::StringSwitch<Type>(spec.dtype)
-                    .Case("f32", builder.getF32Type())
+                    .Case("f32", floatType)
                     .Case("f64", builder.getF64Type())
                     .Case("i32", builder.getI32Type())
                     .Case("i64", builder.getI64Type())
@@ -728,7 +729,7 @@ private:
     for (const Operand &operand : operands)
       if (operand.value)
         return cast<RankedTensorType>(operand.value.getType()).getElementType();
-    return builder.getF32Type();
+    return floatType;
   }
 
   Value splat(Location loc, Type elementType, double number,
@@ -825,7 +826,7 @@ private:
       if (expr.name == "true" || expr.name == "false")
         return builder.getBoolAttr(expr.name == "true");
       if (Type type = llvm::StringSwitch<Type>(expr.name)
-                          .Case("f32", builder.getF32Type())
+                          .Case("f32", floatType)
                           .Case("f64", builder.getF64Type())
                           .Default(Type()))
         return TypeAttr::get(type);
@@ -852,6 +853,7 @@ private:
   SourceLocations &locations;
   MLIRContext *context;
   OpBuilder builder;
+  Type floatType; // what f32 in the source means
   std::string modelName;
   llvm::StringMap<double> constants;
   std::vector<llvm::StringMap<Binding>> scopes{1};
@@ -869,14 +871,15 @@ private:
 } // namespace gradc::frontend
 
 mlir::OwningOpRef<mlir::ModuleOp>
-gradc::importModel(const llvm::SourceMgr &sourceMgr, MLIRContext *context) {
+gradc::importModel(const llvm::SourceMgr &sourceMgr, MLIRContext *context,
+                   ImportOptions options) {
   frontend::SourceLocations locations(sourceMgr, context);
   std::vector<frontend::Stmt> statements = frontend::parseFile(locations);
   if (locations.errorCount() > 0) {
     // Semantic checks still run on the statements that parsed, so one run
     // reports every error it can find.
-    frontend::ModelEmitter(locations).emit(statements);
+    frontend::ModelEmitter(locations, options).emit(statements);
     return nullptr;
   }
-  return frontend::ModelEmitter(locations).emit(statements);
+  return frontend::ModelEmitter(locations, options).emit(statements);
 }

@@ -96,6 +96,11 @@ private:
       auto rule = dyn_cast<grad::VJPOpInterface>(op);
       if (!rule) {
         missing.push_back(op);
+        // Keep sweeping upstream so every missing rule is reported in one
+        // run; the placeholder is never used, as the pass then fails.
+        for (Value operand : op->getOperands())
+          if (active.contains(operand))
+            gradients.try_emplace(operand, operand);
         continue;
       }
       Operation *before = returnOp->getPrevNode();

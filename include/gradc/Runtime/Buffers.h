@@ -22,7 +22,10 @@ public:
   /// The parameters (and optimizer state) by name, in declaration order.
   NamedTensors params(bool withState = false) const;
   /// The argument or result called `name`; null if there is none.
+  /// Arguments come first: a gradient is named like its parameter.
   Tensor *find(const std::string &name);
+  /// The result called `name` (an output or a gradient); null if none.
+  Tensor *findResult(const std::string &name);
 
   /// Sets every parameter (and optimizer state) from a safetensors file.
   Status loadParams(const std::string &path, bool withState = false);

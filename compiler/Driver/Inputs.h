@@ -1,0 +1,24 @@
+//===- Inputs.h - parameters and inputs from the command line ----*- C++
+//-*-===//
+//
+// --params, --input NAME=FILE.npy, --random-inputs and --seed, shared by the
+// subcommands that call a model once (run, grad).
+//
+//===----------------------------------------------------------------------===//
+#ifndef GRADC_COMPILER_DRIVER_INPUTS_H
+#define GRADC_COMPILER_DRIVER_INPUTS_H
+
+#include "gradc/Runtime/Buffers.h"
+
+#include <string>
+
+namespace gradc::driver {
+
+/// Fills `buffers` from the options; reports errors and returns the exit
+/// code on failure, 0 on success.
+int loadInputs(rt::Buffers &buffers, const rt::Signature &signature,
+               const std::string &modelPath);
+
+} // namespace gradc::driver
+
+#endif // GRADC_COMPILER_DRIVER_INPUTS_H
