@@ -1,22 +1,20 @@
 #!/usr/bin/env bash
-# Sets up (scripts/setup.sh), then compiles models/mlp.grad, shows the IR
-# stages it goes through, and runs its forward pass on a generated batch.
+# Sets up (scripts/setup.sh), then shows what gradc does with a model: the
+# IR stages models/spiral.grad goes through, then training it on the
+# built-in spiral data.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 gradc=build/compiler/gradc
-model=${1:-models/mlp.grad}
+model=${1:-models/spiral.grad}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-echo "== $model in the grad dialect"
-"$gradc" dump "$model"
-
-echo "== the stages it goes through (IR lines after each)"
+echo "== $model: the stages of the pipeline (IR lines after each)"
 "$gradc" dump "$model" --after=all -o "$work/all.mlir"
 awk '/^\/\/ ----- after /{if (name) printf "  %-32s %6d lines\n", name, n; name=$4; sub(":", "", name); n=0; next} {n++}
      END {printf "  %-32s %6d lines\n", name, n}' "$work/all.mlir"
+echo "   (see any stage with: $gradc dump $model --after=STEP)"
 
-echo "== forward pass on a generated batch"
-"$gradc" init "$model" --seed 1 --out "$work/params.safetensors"
-"$gradc" run "$model" --params "$work/params.safetensors" --random-inputs --seed 2 --timings
+echo "== training $model on the built-in spiral data"
+"$gradc" train "$model" --data spiral --epochs 100 --no-progress | sed -n '1p;/epoch 100\//,$p'
