@@ -80,6 +80,9 @@ int runRun() {
     return status;
 
   auto compileStart = Clock::now();
+  if (failed(runPipeline(module, *findStep("grad"))))
+    return 1;
+  keepEntries(module, {signature.name});
   if (failed(runPipeline(module, *findStep("llvm"))))
     return 1;
   double pipelineMs = millisecondsSince(compileStart);

@@ -73,8 +73,10 @@ std::optional<Session::Trainable> Session::compileTrainable(Model &model) {
   Trainable trainable;
   auto forward = readSignature(*model.module, rt::Entry::Forward);
   auto step = readSignature(*model.module, rt::Entry::Step);
-  if (failed(forward) || failed(step) ||
-      failed(runPipeline(*model.module, *findStep("llvm"))))
+  if (failed(forward) || failed(step))
+    return std::nullopt;
+  keepEntries(*model.module, {forward->name, step->name});
+  if (failed(runPipeline(*model.module, *findStep("llvm"))))
     return std::nullopt;
   auto jit = JitModel::compile(*model.module, {forward->name, step->name});
   if (failed(jit))
@@ -102,8 +104,10 @@ std::unique_ptr<JitModel> Session::compileGradients(Model &model) {
   if (failed(runPipeline(*model.module, *findStep("grad"))))
     return nullptr;
   auto gradients = readSignature(*model.module, rt::Entry::Gradients);
-  if (failed(gradients) ||
-      failed(runPipeline(*model.module, *findStep("llvm"))))
+  if (failed(gradients))
+    return nullptr;
+  keepEntries(*model.module, {gradients->name});
+  if (failed(runPipeline(*model.module, *findStep("llvm"))))
     return nullptr;
   auto jit = JitModel::compile(*model.module, {gradients->name});
   if (failed(jit))

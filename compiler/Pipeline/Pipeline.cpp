@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
@@ -145,6 +146,17 @@ LogicalResult runPipeline(
       afterStep(steps[index], module);
   }
   return success();
+}
+
+void keepEntries(ModuleOp module, llvm::ArrayRef<std::string> keep) {
+  SmallVector<Operation *> unused;
+  for (Operation &op : module.getBody()->getOperations())
+    if (auto function = dyn_cast<func::FuncOp>(op))
+      if (function->hasAttr("grad.entry") &&
+          !llvm::is_contained(keep, function.getSymName().str()))
+        unused.push_back(function);
+  for (Operation *function : unused)
+    function->erase();
 }
 
 void stripModelAttributes(ModuleOp module) {

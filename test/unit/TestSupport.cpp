@@ -94,6 +94,7 @@ std::unique_ptr<RunnableModel> compileToJit(ModuleOp module, uint64_t seed,
     return nullptr;
   }
   model->signature = std::move(*signature);
+  keepEntries(module, {model->signature.name});
   model->buffers = std::make_unique<rt::Buffers>(model->signature);
   EXPECT_TRUE(static_cast<bool>(model->buffers->initializeParams(seed)));
   model->buffers->fillMissingInputsRandomly(seed + 1);

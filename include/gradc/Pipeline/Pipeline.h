@@ -53,6 +53,10 @@ runPipeline(mlir::ModuleOp module, size_t last,
             llvm::function_ref<void(const PipelineStep &, mlir::ModuleOp)>
                 afterStep = {});
 
+/// Erases the entry points (grad.entry functions) not in `keep`, so only
+/// what a command calls is lowered and compiled.
+void keepEntries(mlir::ModuleOp module, llvm::ArrayRef<std::string> keep);
+
 /// Drops the model's grad.* argument and result attributes from LLVM
 /// functions: they describe the model, and LLVM IR has no place for them.
 void stripModelAttributes(mlir::ModuleOp module);
