@@ -24,7 +24,7 @@ namespace {
 FailureOr<BlockArgument> updatedArgument(func::FuncOp function,
                                          StringAttr name) {
   for (BlockArgument argument : function.getArguments())
-    for (StringRef role : {attrs::kParam.data(), "grad.state"})
+    for (StringRef role : {attrs::kParam, attrs::kState})
       if (function.getArgAttr(argument.getArgNumber(), role) == name)
         return argument;
   return function.emitError("result updates '")

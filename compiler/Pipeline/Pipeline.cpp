@@ -1,6 +1,7 @@
 //===- Pipeline.cpp - the compilation pipeline, step by step --------------===//
 #include "gradc/Pipeline/Pipeline.h"
 
+#include "gradc/Model/Signature.h"
 #include "gradc/Pipeline/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
@@ -152,7 +153,7 @@ void keepEntries(ModuleOp module, llvm::ArrayRef<std::string> keep) {
   SmallVector<Operation *> unused;
   for (Operation &op : module.getBody()->getOperations())
     if (auto function = dyn_cast<func::FuncOp>(op))
-      if (function->hasAttr("grad.entry") &&
+      if (function->hasAttr(attrs::kEntry) &&
           !llvm::is_contained(keep, function.getSymName().str()))
         unused.push_back(function);
   for (Operation *function : unused)
