@@ -83,6 +83,13 @@ Value StepOp::buildScalar(OpBuilder &b, Location loc, ValueRange x) {
       loc, positive, scalarConstant(b, loc, x[0].getType(), 1.0), zero);
 }
 
+bool DivOp::isExpensive() { return true; }
+bool ExpOp::isExpensive() { return true; }
+bool LogOp::isExpensive() { return true; }
+bool SqrtOp::isExpensive() { return true; }
+bool TanhOp::isExpensive() { return true; }
+bool SigmoidOp::isExpensive() { return true; }
+
 //===----------------------------------------------------------------------===//
 // VJP rules: g is the gradient of the result.
 //===----------------------------------------------------------------------===//

@@ -24,7 +24,7 @@ void GradDialect::initialize() {
 
 void gradc::grad::nameResultAfterSource(
     Operation *op, llvm::function_ref<void(Value, StringRef)> setName) {
-  if (auto name = dyn_cast<NameLoc>(op->getLoc()))
+  if (auto name = dyn_cast<NameLoc>(op->getLoc()); name && op->getNumResults())
     setName(op->getResult(0), name.getName().getValue());
 }
 

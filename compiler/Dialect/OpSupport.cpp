@@ -114,6 +114,20 @@ Value buildGeneric(OpBuilder &b, Location loc, RankedTensorType resultType,
   return generic.getResult(0);
 }
 
+AffineMap broadcastReadMap(RankedTensorType inputType,
+                           RankedTensorType resultType) {
+  MLIRContext *context = inputType.getContext();
+  int64_t rank = resultType.getRank();
+  int64_t offset = rank - inputType.getRank();
+  SmallVector<AffineExpr> reads;
+  for (auto [i, size] : llvm::enumerate(inputType.getShape())) {
+    bool stretched = size == 1 && resultType.getDimSize(offset + i) != 1;
+    reads.push_back(stretched ? getAffineConstantExpr(0, context)
+                              : getAffineDimExpr(offset + i, context));
+  }
+  return AffineMap::get(rank, 0, reads, context);
+}
+
 Value buildReduction(OpBuilder &b, Location loc, Value input,
                      ArrayRef<int64_t> axes, double initValue,
                      ScalarBodyFn combine) {

@@ -82,6 +82,11 @@ mlir::Value buildGeneric(mlir::OpBuilder &b, mlir::Location loc,
                          llvm::ArrayRef<mlir::AffineMap> inputMaps,
                          ScalarBodyFn body);
 
+/// How a loop nest over `resultType` reads an input that NumPy-broadcasts to
+/// it: stretched dimensions read index 0, added leading ones are dropped.
+mlir::AffineMap broadcastReadMap(mlir::RankedTensorType inputType,
+                                 mlir::RankedTensorType resultType);
+
 /// Reduces `input` over the (normalized, sorted) `axes`, starting from
 /// `initValue`, combining accumulator and element with `combine`. Returns a
 /// tensor without the reduced axes.

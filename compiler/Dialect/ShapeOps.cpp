@@ -82,18 +82,8 @@ SmallVector<Value> BroadcastOp::buildVJP(OpBuilder &b, Value g) {
 }
 
 Value BroadcastOp::lowerToLinalg(OpBuilder &b) {
-  auto inputType = getInput().getType();
-  int64_t rank = getType().getRank();
-  int64_t offset = rank - inputType.getRank();
-  // Read input dim i at loop dim offset+i, or at index 0 where it is 1.
-  SmallVector<AffineExpr> reads;
-  for (auto [i, size] : llvm::enumerate(inputType.getShape())) {
-    bool stretched = size == 1 && getType().getDimSize(offset + i) != 1;
-    reads.push_back(stretched ? b.getAffineConstantExpr(0)
-                              : b.getAffineDimExpr(offset + i));
-  }
-  AffineMap readMap = AffineMap::get(rank, 0, reads, b.getContext());
-  return buildGeneric(b, getLoc(), getType(), getInput(), readMap,
+  return buildGeneric(b, getLoc(), getType(), getInput(),
+                      broadcastReadMap(getInput().getType(), getType()),
                       [](OpBuilder &, Location, ValueRange x) { return x[0]; });
 }
 

@@ -648,7 +648,9 @@ private:
     Location loc = at(srcLoc);
     std::optional<RegisteredOperationName> op =
         RegisteredOperationName::lookup("grad." + name.str(), context);
-    if (!op || name == "constant") {
+    // Ops without a shape rule (constant, fused) are made by gradc itself.
+    if (!op || name == "constant" ||
+        !op->hasInterface<InferTypeOpInterface>()) {
       auto diagnostic = locations.error(loc);
       diagnostic << "unknown function '" << name << "'";
       if (auto suggestion = closestName(name))

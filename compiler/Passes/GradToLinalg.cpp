@@ -19,11 +19,18 @@ using namespace mlir;
 namespace gradc {
 namespace {
 
+/// Ops in a grad.fused region are lowered with it, as one loop nest.
+bool insideFusedGroup(Operation *op) {
+  return op->getParentOfType<grad::FusedOp>() != nullptr;
+}
+
 struct LowerElementwise
     : OpInterfaceRewritePattern<grad::ElementwiseOpInterface> {
   using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
   LogicalResult matchAndRewrite(grad::ElementwiseOpInterface op,
                                 PatternRewriter &rewriter) const override {
+    if (insideFusedGroup(op))
+      return failure();
     rewriter.replaceOp(op, grad::lowerElementwise(op, rewriter));
     return success();
   }
@@ -34,6 +41,8 @@ struct LowerByInterface
   using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
   LogicalResult matchAndRewrite(grad::LowerToLinalgOpInterface op,
                                 PatternRewriter &rewriter) const override {
+    if (insideFusedGroup(op))
+      return failure();
     rewriter.replaceOp(op, op.lowerToLinalg(rewriter));
     return success();
   }
@@ -49,7 +58,7 @@ struct GradToLinalgPass : impl::GradToLinalgBase<GradToLinalgPass> {
             applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     WalkResult leftover = getOperation().walk([](Operation *op) {
-      if (!isa<grad::GradDialect>(op->getDialect()))
+      if (!isa<grad::GradDialect>(op->getDialect()) || insideFusedGroup(op))
         return WalkResult::advance();
       op->emitError("grad-to-linalg: no lowering for this op");
       return WalkResult::interrupt();

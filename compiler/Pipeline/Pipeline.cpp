@@ -64,7 +64,9 @@ const std::vector<PipelineStep> &pipelineSteps() {
       {"canonicalize", "fold constants and algebraic identities",
        pass<createCanonicalizerPass>()},
       {"cse", "merge identical computations", pass<createCSEPass>()},
-      // 4. Fusion slots in here.
+      // 4. Fusion.
+      {"grad-fuse", "fuse elementwise chains into one loop each",
+       pass<createGradFuse>()},
       // 5. Buffers.
       {"grad-to-linalg", "lower grad ops to linalg on tensors",
        pass<createGradToLinalg>()},

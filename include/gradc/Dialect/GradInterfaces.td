@@ -25,6 +25,10 @@ def Grad_ElementwiseOpInterface : OpInterface<"ElementwiseOpInterface"> {
       "::mlir::Value", "buildScalar",
       (ins "::mlir::OpBuilder &":$b, "::mlir::Location":$loc,
            "::mlir::ValueRange":$operands)>,
+    InterfaceMethod<
+      "True when one element costs much more than a load and a store (exp, "
+      "log, ...): fusion then computes it once instead of once per consumer.",
+      "bool", "isExpensive", (ins), "", "return false;">,
   ];
 }
 

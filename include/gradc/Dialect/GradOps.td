@@ -14,6 +14,7 @@ include "mlir/IR/OpAsmInterface.td"
 include "mlir/IR/AttrTypeBase.td"
 include "mlir/IR/CommonAttrConstraints.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/ControlFlowInterfaces.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "gradc/Dialect/GradInterfaces.td"
 
@@ -61,10 +62,11 @@ def Grad_ConstantOp : Grad_Op<"constant", [ConstantLike, InferTypeOpAdaptor,
 // rule from AllTypesMatch; the frontend inserts grad.broadcast as needed).
 //===----------------------------------------------------------------------===//
 
-class Grad_UnaryOp<string mnemonic, string summaryText>
+class Grad_UnaryOp<string mnemonic, string summaryText, bit expensive = 0>
     : Grad_Op<mnemonic, [AllTypesMatch<["input", "result"]>,
                          DeclareOpInterfaceMethods<InferTypeOpInterface>,
-                         DeclareOpInterfaceMethods<Grad_ElementwiseOpInterface>,
+                         DeclareOpInterfaceMethods<Grad_ElementwiseOpInterface,
+                             !if(expensive, ["isExpensive"], [])>,
                          DeclareOpInterfaceMethods<Grad_VJPOpInterface>]> {
   let summary = summaryText;
   let arguments = (ins Grad_FloatTensor:$input);
@@ -72,11 +74,13 @@ class Grad_UnaryOp<string mnemonic, string summaryText>
   let assemblyFormat = "$input attr-dict `:` type($result)";
 }
 
-class Grad_BinaryOp<string mnemonic, string summaryText, list<Trait> traits = []>
+class Grad_BinaryOp<string mnemonic, string summaryText, list<Trait> traits = [],
+                    bit expensive = 0>
     : Grad_Op<mnemonic, !listconcat(traits,
           [AllTypesMatch<["lhs", "rhs", "result"]>,
            DeclareOpInterfaceMethods<InferTypeOpInterface>,
-           DeclareOpInterfaceMethods<Grad_ElementwiseOpInterface>,
+           DeclareOpInterfaceMethods<Grad_ElementwiseOpInterface,
+               !if(expensive, ["isExpensive"], [])>,
            DeclareOpInterfaceMethods<Grad_VJPOpInterface>])> {
   let summary = summaryText;
   let arguments = (ins Grad_FloatTensor:$lhs, Grad_FloatTensor:$rhs);
@@ -93,18 +97,18 @@ def Grad_SubOp : Grad_BinaryOp<"sub", "Elementwise difference"> {
 def Grad_MulOp : Grad_BinaryOp<"mul", "Elementwise product", [Commutative]> {
   let hasFolder = 1;
 }
-def Grad_DivOp : Grad_BinaryOp<"div", "Elementwise quotient"> {
+def Grad_DivOp : Grad_BinaryOp<"div", "Elementwise quotient", [], 1> {
   let hasFolder = 1;
 }
 
 def Grad_NegOp : Grad_UnaryOp<"neg", "Elementwise negation"> {
   let hasFolder = 1;
 }
-def Grad_ExpOp : Grad_UnaryOp<"exp", "Elementwise e^x">;
-def Grad_LogOp : Grad_UnaryOp<"log", "Elementwise natural logarithm">;
-def Grad_SqrtOp : Grad_UnaryOp<"sqrt", "Elementwise square root">;
-def Grad_TanhOp : Grad_UnaryOp<"tanh", "Elementwise hyperbolic tangent">;
-def Grad_SigmoidOp : Grad_UnaryOp<"sigmoid", "Elementwise 1 / (1 + e^-x)">;
+def Grad_ExpOp : Grad_UnaryOp<"exp", "Elementwise e^x", 1>;
+def Grad_LogOp : Grad_UnaryOp<"log", "Elementwise natural logarithm", 1>;
+def Grad_SqrtOp : Grad_UnaryOp<"sqrt", "Elementwise square root", 1>;
+def Grad_TanhOp : Grad_UnaryOp<"tanh", "Elementwise hyperbolic tangent", 1>;
+def Grad_SigmoidOp : Grad_UnaryOp<"sigmoid", "Elementwise 1 / (1 + e^-x)", 1>;
 def Grad_ReluOp : Grad_UnaryOp<"relu", "Elementwise max(x, 0)">;
 def Grad_StepOp : Grad_UnaryOp<"step", "Elementwise 1 where x > 0, else 0"> {
   let description = [{
@@ -237,6 +241,35 @@ def Grad_MseOp : Grad_LoweredOp<"mse", [AllTypesMatch<["prediction", "target"]>]
   let arguments = (ins Grad_FloatTensor:$prediction, Grad_FloatTensor:$target);
   let results = (outs Grad_FloatTensor:$result);
   let assemblyFormat = "$prediction `,` $target attr-dict `:` type($prediction) `->` type($result)";
+}
+
+//===----------------------------------------------------------------------===//
+// Fusion
+//===----------------------------------------------------------------------===//
+
+def Grad_FusedOp : Grad_Op<"fused", [IsolatedFromAbove,
+    DeclareOpInterfaceMethods<Grad_LowerToLinalgOpInterface>]> {
+  let summary = "Elementwise ops computed together in one loop nest";
+  let description = [{
+    Made by grad-fuse. The region holds ordinary grad elementwise ops (and
+    broadcasts of the inputs, and splat constants) on tensors of the result's
+    shape; it lowers to a single linalg.generic whose body composes the ops'
+    scalar bodies, reading broadcast inputs through indexing maps.
+  }];
+  let arguments = (ins Variadic<Grad_Tensor>:$inputs);
+  let results = (outs Grad_FloatTensor:$result);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    `(` $inputs `)` attr-dict `:` functional-type($inputs, $result) $body
+  }];
+  let hasVerifier = 1;
+}
+
+def Grad_YieldOp : Op<Grad_Dialect, "yield",
+    [Pure, Terminator, ReturnLike, HasParent<"FusedOp">]> {
+  let summary = "The value a grad.fused region computes";
+  let arguments = (ins Grad_FloatTensor:$value);
+  let assemblyFormat = "$value attr-dict `:` type($value)";
 }
 
 #endif // GRADC_DIALECT_GRADOPS_TD

@@ -30,6 +30,17 @@ def GradOptimizer : Pass<"grad-optimizer", "mlir::ModuleOp"> {
   let dependentDialects = ["gradc::grad::GradDialect", "mlir::func::FuncDialect"];
 }
 
+def GradFuse : Pass<"grad-fuse", "mlir::ModuleOp"> {
+  let summary = "Fuse chains of elementwise ops into grad.fused groups";
+  let description = [{
+    Each group becomes one loop nest. A value is stored only when a
+    non-elementwise op uses it, or when it is expensive and used more than
+    once; cheap ops are recomputed per consumer, broadcasts become indexing
+    maps and splat constants scalars.
+  }];
+  let dependentDialects = ["gradc::grad::GradDialect"];
+}
+
 def GradToLinalg : Pass<"grad-to-linalg", "mlir::ModuleOp"> {
   let summary = "Lower grad ops to linalg/tensor/arith on tensors";
   let description = [{
