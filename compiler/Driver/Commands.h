@@ -35,6 +35,9 @@ int runGrad();
 extern llvm::cl::SubCommand CheckCommand;
 int runCheck();
 
+extern llvm::cl::SubCommand BenchCommand;
+int runBench();
+
 } // namespace gradc::driver
 
 #endif // GRADC_COMPILER_DRIVER_COMMANDS_H

@@ -1,12 +1,20 @@
 //===- Main.cpp - the gradc driver ----------------------------------------===//
 #include "Commands.h"
 
+#include "gradc/Runtime/Runtime.h"
+
 #include "llvm/Support/InitLLVM.h"
 
 using namespace llvm;
 
 namespace gradc::driver {
 cl::OptionCategory GradcOptions("gradc options");
+
+static cl::opt<int> threads(
+    "threads",
+    cl::desc("Threads for the compiled kernels (default: one per core)"),
+    cl::init(0), cl::sub(TrainCommand), cl::sub(EvalCommand),
+    cl::sub(BenchCommand), cl::sub(RunCommand), cl::cat(GradcOptions));
 } // namespace gradc::driver
 
 int main(int argc, char **argv) {
@@ -15,13 +23,16 @@ int main(int argc, char **argv) {
   // libLLVM and libMLIR register many options of their own; show ours.
   for (cl::SubCommand *command :
        {&DumpCommand, &RunCommand, &InitCommand, &TrainCommand, &EvalCommand,
-        &GradCommand, &CheckCommand})
+        &GradCommand, &CheckCommand, &BenchCommand})
     cl::HideUnrelatedOptions(GradcOptions, *command);
   cl::HideUnrelatedOptions(GradcOptions);
   cl::ParseCommandLineOptions(
       argc, argv,
       "gradc: compiles neural-network training graphs written in .grad "
       "files\n\nRun 'gradc SUBCOMMAND --help' for a subcommand's options.\n");
+  if (threads < 0)
+    return errs() << "gradc: --threads must be 0 (one per core) or more\n", 1;
+  gradc_set_threads(threads);
   if (DumpCommand)
     return runDump();
   if (RunCommand)
@@ -36,6 +47,8 @@ int main(int argc, char **argv) {
     return runGrad();
   if (CheckCommand)
     return runCheck();
+  if (BenchCommand)
+    return runBench();
   errs() << "gradc: give a subcommand (train, eval, run, grad, check, init, "
             "dump); see "
             "gradc --help\n";

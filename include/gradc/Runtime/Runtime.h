@@ -24,6 +24,10 @@ void gradc_matmul_f64(const double *lhs, const double *rhs, double *out,
                       int64_t m, int64_t n, int64_t k, int32_t transpose_lhs,
                       int32_t transpose_rhs, int32_t accumulate);
 
+/* Threads the runtime's kernels may use (the GEMM's); 0 means one per
+ * core. */
+void gradc_set_threads(int32_t threads);
+
 /* Every function above by name, for registering with a JIT; the list ends
  * with a null name. */
 typedef struct {

@@ -1,0 +1,54 @@
+#!/usr/bin/python3
+"""One PyTorch training step of a ReLU MLP, timed: the peer of gradc bench.
+
+Usage: bench_torch.py BATCH LAYER0 LAYER1 ... [--steps N]
+Prints the median milliseconds per step (forward, backward, SGD update).
+"""
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+
+def main():
+    args = sys.argv[1:]
+    steps = 50
+    if "--steps" in args:
+        at = args.index("--steps")
+        steps = int(args[at + 1])
+        del args[at:at + 2]
+    batch, *sizes = (int(a) for a in args)
+    torch.set_num_threads(2)
+    params = []
+    for fan_in, fan_out in zip(sizes, sizes[1:]):
+        params += [(torch.randn(fan_in, fan_out) * 0.05).requires_grad_(),
+                   torch.zeros(fan_out, requires_grad=True)]
+    optimizer = torch.optim.SGD(params, lr=0.01)
+    x = torch.randn(batch, sizes[0])
+    y = torch.randint(0, sizes[-1], (batch,))
+
+    def step():
+        h = x
+        for i in range(0, len(params), 2):
+            h = h @ params[i] + params[i + 1]
+            if i + 2 < len(params):
+                h = torch.relu(h)
+        loss = F.cross_entropy(h, y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    for _ in range(10):
+        step()
+    times = []
+    for _ in range(steps):
+        start = time.perf_counter()
+        step()
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    print(f"step_ms_median {times[len(times) // 2]:.4f}")
+
+
+if __name__ == "__main__":
+    main()
