@@ -100,6 +100,8 @@ Buffers::Buffers(const Signature &signature)
   for (const TensorSpec &spec : signature.results)
     if (spec.role != TensorRole::Update)
       resultTensors.push_back(allocate(spec));
+  if (signature.arenaBytes > 0)
+    arena = Tensor(DType::U8, {signature.arenaBytes});
 }
 
 Status Buffers::assign(size_t argument, Tensor tensor,
@@ -269,6 +271,8 @@ std::vector<void *> Buffers::pointersFor(const Signature &entry,
   for (const TensorSpec &spec : entry.results)
     if (spec.role != TensorRole::Update)
       results.push_back(allocate(spec));
+  if (entry.arenaBytes > 0)
+    results.push_back(Tensor(DType::U8, {entry.arenaBytes}));
   for (Tensor &tensor : results)
     pointers.push_back(tensor.bytes.data());
   return pointers;
@@ -280,6 +284,8 @@ std::vector<void *> Buffers::pointers() {
     result.push_back(tensor.bytes.data());
   for (Tensor &tensor : resultTensors)
     result.push_back(tensor.bytes.data());
+  if (signature.arenaBytes > 0)
+    result.push_back(arena.bytes.data());
   return result;
 }
 

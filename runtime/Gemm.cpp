@@ -1,28 +1,44 @@
 //===- Gemm.cpp - matrix products for generated code, through Eigen -------===//
 #include "gradc/Runtime/Runtime.h"
 
+// A training step must not touch the heap: Eigen's GEMM packs its operands
+// into blocks on the stack below this limit (1.3 MB at most for the model
+// shapes of models/), on the heap above it (Eigen's default is 128 KB).
+#define EIGEN_STACK_ALLOCATION_LIMIT (4 * 1024 * 1024)
 #include <Eigen/Core>
 
+#include <cstdlib>
+#include <omp.h>
+
 namespace {
+
+/// Runs before any parallel region: OpenMP worker threads pack their blocks
+/// on their own stacks, so give them room (unless the user chose a size);
+/// and Eigen stays serial, since the runtime splits GEMMs across threads.
+const bool configured = [] {
+  setenv("OMP_STACKSIZE", "32M", 0);
+  Eigen::setNbThreads(1);
+  return true;
+}();
+
+template <typename T>
+using RowMajor =
+    Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 /// Threads a large GEMM may use (0: one per core).
 int configuredThreads = 0;
 
 /// Below about 4M multiply-adds, waking a second thread costs more than it
 /// saves (measured with mlp_small's 32x784x128 products).
-void chooseThreads(int64_t m, int64_t n, int64_t k) {
-  bool large = m * n * k >= (int64_t{1} << 22);
-  Eigen::setNbThreads(large ? configuredThreads : 1);
+int threadsFor(int64_t m, int64_t n, int64_t k) {
+  if (m * n * k < (int64_t{1} << 22))
+    return 1;
+  return configuredThreads > 0 ? configuredThreads : omp_get_max_threads();
 }
-
-template <typename T>
-using RowMajor =
-    Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 template <typename T>
 void matmul(const T *lhs, const T *rhs, T *out, int64_t m, int64_t n, int64_t k,
             bool transposeLhs, bool transposeRhs, bool accumulate) {
-  chooseThreads(m, n, k);
   // A row-major [r,c] buffer read as column-major [c,r] is its transpose, so
   // transposed operands are mapped, never copied.
   Eigen::Map<RowMajor<T>> c(out, m, n);
@@ -30,20 +46,51 @@ void matmul(const T *lhs, const T *rhs, T *out, int64_t m, int64_t n, int64_t k,
                                   transposeLhs ? m : k);
   Eigen::Map<const RowMajor<T>> b(rhs, transposeRhs ? n : k,
                                   transposeRhs ? k : n);
-  auto product = [&](const auto &left, const auto &right) {
-    if (accumulate)
-      c.noalias() += left * right;
-    else
-      c.noalias() = left * right;
+  // Each thread computes a slice of the output with Eigen's serial product,
+  // which packs its blocks on the thread's stack: Eigen's own parallel
+  // product allocates a shared block on the heap at every call.
+  bool byColumns = n >= m;
+  int64_t extent = byColumns ? n : m;
+  auto slice = [&](int64_t begin, int64_t size, const auto &left,
+                   const auto &right) {
+    if (byColumns) {
+      auto target = c.middleCols(begin, size);
+      auto factor = right.middleCols(begin, size);
+      if (accumulate)
+        target.noalias() += left * factor;
+      else
+        target.noalias() = left * factor;
+    } else {
+      auto target = c.middleRows(begin, size);
+      auto factor = left.middleRows(begin, size);
+      if (accumulate)
+        target.noalias() += factor * right;
+      else
+        target.noalias() = factor * right;
+    }
   };
-  if (transposeLhs && transposeRhs)
-    product(a.transpose(), b.transpose());
-  else if (transposeLhs)
-    product(a.transpose(), b);
-  else if (transposeRhs)
-    product(a, b.transpose());
-  else
-    product(a, b);
+  auto compute = [&](int64_t begin, int64_t size) {
+    if (transposeLhs && transposeRhs)
+      slice(begin, size, a.transpose(), b.transpose());
+    else if (transposeLhs)
+      slice(begin, size, a.transpose(), b);
+    else if (transposeRhs)
+      slice(begin, size, a, b.transpose());
+    else
+      slice(begin, size, a, b);
+  };
+  int threads = threadsFor(m, n, k);
+  if (threads <= 1) {
+    compute(0, extent);
+    return;
+  }
+#pragma omp parallel num_threads(threads)
+  {
+    int64_t parts = omp_get_num_threads(), part = omp_get_thread_num();
+    int64_t begin = extent * part / parts, end = extent * (part + 1) / parts;
+    if (end > begin)
+      compute(begin, end - begin);
+  }
 }
 
 } // namespace

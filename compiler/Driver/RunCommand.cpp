@@ -72,12 +72,8 @@ int runRun() {
   if (!loaded)
     return 1;
   mlir::ModuleOp module = *loaded->module;
-  const rt::Signature &signature = loaded->signature;
+  rt::Signature &signature = loaded->signature;
   double parseMs = millisecondsSince(start);
-
-  rt::Buffers buffers(signature);
-  if (int status = loadInputs(buffers, signature, input))
-    return status;
 
   auto compileStart = Clock::now();
   if (failed(runPipeline(module, *findStep("grad"))))
@@ -85,12 +81,17 @@ int runRun() {
   keepEntries(module, {signature.name});
   if (failed(runPipeline(module, *findStep("llvm"))))
     return 1;
+  signature.arenaBytes = arenaBytesOf(module, signature.name);
   double pipelineMs = millisecondsSince(compileStart);
   auto jitStart = Clock::now();
   auto model = JitModel::compile(module, {signature.name});
   if (failed(model))
     return 1;
   double jitMs = millisecondsSince(jitStart);
+
+  rt::Buffers buffers(signature);
+  if (int status = loadInputs(buffers, signature, input))
+    return status;
 
   auto runStart = Clock::now();
   if (failed((*model)->call(signature.name, buffers.pointers())))

@@ -78,6 +78,8 @@ std::optional<Session::Trainable> Session::compileTrainable(Model &model) {
   keepEntries(*model.module, {forward->name, step->name});
   if (failed(runPipeline(*model.module, *findStep("llvm"))))
     return std::nullopt;
+  forward->arenaBytes = arenaBytesOf(*model.module, forward->name);
+  step->arenaBytes = arenaBytesOf(*model.module, step->name);
   auto jit = JitModel::compile(*model.module, {forward->name, step->name});
   if (failed(jit))
     return std::nullopt;
@@ -109,6 +111,7 @@ std::unique_ptr<JitModel> Session::compileGradients(Model &model) {
   keepEntries(*model.module, {gradients->name});
   if (failed(runPipeline(*model.module, *findStep("llvm"))))
     return nullptr;
+  gradients->arenaBytes = arenaBytesOf(*model.module, gradients->name);
   auto jit = JitModel::compile(*model.module, {gradients->name});
   if (failed(jit))
     return nullptr;

@@ -50,9 +50,20 @@ func::FuncOp declareGemm(ModuleOp module, Type elementType) {
   return gemm;
 }
 
+/// The address of a buffer's first element, as an index. A memref.view (of
+/// the arena) starts its byte shift past its source: computed here, since
+/// expand-strided-metadata rewrites the aligned pointer of a view into its
+/// source's.
+Value addressOf(OpBuilder &b, Location loc, Value buffer) {
+  if (auto view = buffer.getDefiningOp<memref::ViewOp>())
+    return b.create<arith::AddIOp>(loc, addressOf(b, loc, view.getSource()),
+                                   view.getByteShift());
+  return b.create<memref::ExtractAlignedPointerAsIndexOp>(loc, buffer);
+}
+
 Value pointerTo(OpBuilder &b, Location loc, Value buffer) {
-  Value address = b.create<memref::ExtractAlignedPointerAsIndexOp>(loc, buffer);
-  Value asInteger = b.create<arith::IndexCastOp>(loc, b.getI64Type(), address);
+  Value asInteger = b.create<arith::IndexCastOp>(loc, b.getI64Type(),
+                                                 addressOf(b, loc, buffer));
   return b.create<LLVM::IntToPtrOp>(
       loc, LLVM::LLVMPointerType::get(b.getContext()), asInteger);
 }

@@ -2,6 +2,7 @@
 #include "gradc/Pipeline/Pipeline.h"
 
 #include "gradc/Model/Signature.h"
+#include "gradc/Pipeline/BufferPlan.h"
 #include "gradc/Pipeline/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
@@ -75,6 +76,8 @@ const std::vector<PipelineStep> &pipelineSteps() {
       {"eliminate-empty-tensors", "compute results in their destination",
        pass<bufferization::createEmptyTensorEliminationPass>()},
       {"one-shot-bufferize", "tensors to buffers", bufferize},
+      {"grad-plan-buffers", "every temporary in one statically planned arena",
+       pass<createPlanBuffers>()},
       {"buffer-deallocation", "free temporary buffers", deallocate},
       // 6. Code generation.
       {"grad-gemm-to-runtime", "matmuls to the runtime's GEMM",
@@ -160,6 +163,13 @@ void keepEntries(ModuleOp module, llvm::ArrayRef<std::string> keep) {
         unused.push_back(function);
   for (Operation *function : unused)
     function->erase();
+}
+
+int64_t arenaBytesOf(ModuleOp module, llvm::StringRef function) {
+  Operation *symbol = SymbolTable::lookupSymbolIn(module, function);
+  auto bytes = symbol ? symbol->getAttrOfType<IntegerAttr>(kArenaBytesAttr)
+                      : IntegerAttr();
+  return bytes ? bytes.getInt() : 0;
 }
 
 void stripModelAttributes(ModuleOp module) {

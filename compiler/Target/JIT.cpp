@@ -56,23 +56,29 @@ JitModel::compile(ModuleOp module, llvm::ArrayRef<std::string> functions) {
   (*engine)->registerSymbols(runtimeSymbols);
   auto model = std::unique_ptr<JitModel>(new JitModel(std::move(*engine)));
   // Resolve now, so a missing symbol is reported here, not at the first call.
-  for (const std::string &function : functions)
-    if (auto lookup = model->engine->lookupPacked(function); !lookup)
+  for (const std::string &function : functions) {
+    auto lookup = model->engine->lookupPacked(function);
+    if (!lookup)
       return reportError(module, "JIT compilation failed", lookup.takeError());
+    model->functions[function] = *lookup;
+  }
   return model;
 }
 
 LogicalResult JitModel::call(llvm::StringRef function,
                              llvm::ArrayRef<void *> buffers) {
-  // The packed entry point takes a pointer to each argument.
-  SmallVector<void *> pointers(buffers.begin(), buffers.end());
-  SmallVector<void *> arguments;
-  for (void *&pointer : pointers)
-    arguments.push_back(&pointer);
-  if (llvm::Error error = engine->invokePacked(function, arguments)) {
-    llvm::errs() << "error: " << llvm::toString(std::move(error)) << "\n";
+  auto entry = functions.find(function);
+  if (entry == functions.end()) {
+    llvm::errs() << "error: " << function << " was not compiled\n";
     return failure();
   }
+  // The packed entry point takes a pointer to each argument; inline storage
+  // keeps training steps off the heap.
+  llvm::SmallVector<void *, 64> pointers(buffers.begin(), buffers.end());
+  llvm::SmallVector<void *, 64> arguments;
+  for (void *&pointer : pointers)
+    arguments.push_back(&pointer);
+  entry->second(arguments.data());
   return success();
 }
 

@@ -95,13 +95,14 @@ std::unique_ptr<RunnableModel> compileToJit(ModuleOp module, uint64_t seed,
   }
   model->signature = std::move(*signature);
   keepEntries(module, {model->signature.name});
-  model->buffers = std::make_unique<rt::Buffers>(model->signature);
-  EXPECT_TRUE(static_cast<bool>(model->buffers->initializeParams(seed)));
-  model->buffers->fillMissingInputsRandomly(seed + 1);
   if (failed(runPipeline(module, *findStep("llvm")))) {
     ADD_FAILURE() << "pipeline failed";
     return nullptr;
   }
+  model->signature.arenaBytes = arenaBytesOf(module, model->signature.name);
+  model->buffers = std::make_unique<rt::Buffers>(model->signature);
+  EXPECT_TRUE(static_cast<bool>(model->buffers->initializeParams(seed)));
+  model->buffers->fillMissingInputsRandomly(seed + 1);
   auto jit = JitModel::compile(module, {model->signature.name});
   if (failed(jit)) {
     ADD_FAILURE() << "JIT compilation failed";

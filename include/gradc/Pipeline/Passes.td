@@ -70,6 +70,20 @@ def ResultsToDestinations : Pass<"grad-results-to-destinations", "mlir::ModuleOp
   ];
 }
 
+def PlanBuffers : Pass<"grad-plan-buffers", "mlir::ModuleOp"> {
+  let summary = "Place every temporary buffer in one arena, planned statically";
+  let description = [{
+    After bufferization: computes the live range of every memref.alloc of an
+    entry point, assigns each an offset in one 64-byte-aligned arena (best
+    fit, largest first; a buffer may take the place of one that dies at the
+    elementwise op writing it), and replaces the allocations with views of an
+    arena argument that the caller allocates once. The arena's size is
+    recorded as grad.arena_bytes; parameters, optimizer state and outputs are
+    caller buffers already and never in the arena.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect", "mlir::arith::ArithDialect"];
+}
+
 def GemmToRuntime : Pass<"grad-gemm-to-runtime", "mlir::ModuleOp"> {
   let summary = "Call the runtime's GEMM for matmuls on buffers";
   let description = [{

@@ -57,6 +57,10 @@ runPipeline(mlir::ModuleOp module, size_t last,
 /// what a command calls is lowered and compiled.
 void keepEntries(mlir::ModuleOp module, llvm::ArrayRef<std::string> keep);
 
+/// The arena bytes grad-plan-buffers gave `function` (0 if none), at any
+/// stage from that step on.
+int64_t arenaBytesOf(mlir::ModuleOp module, llvm::StringRef function);
+
 /// Drops the model's grad.* argument and result attributes from LLVM
 /// functions: they describe the model, and LLVM IR has no place for them.
 void stripModelAttributes(mlir::ModuleOp module);

@@ -37,12 +37,13 @@ public:
   /// Fails naming the first input or label not yet loaded.
   Status checkAllInputsLoaded() const;
 
-  /// Argument buffers, then result buffers: the call's operands. Updates
-  /// have no buffer of their own: they overwrite their argument.
+  /// Argument buffers, then result buffers, then the arena: the call's
+  /// operands. Updates have no buffer of their own: they overwrite their
+  /// argument.
   std::vector<void *> pointers();
   /// The operands of another entry point of the same model: its arguments
-  /// are these buffers, found by name; its results go to `results`. Empty
-  /// if it has an argument these buffers lack.
+  /// are these buffers, found by name; its results (and then its arena) go
+  /// to `results`. Empty if it has an argument these buffers lack.
   std::vector<void *> pointersFor(const Signature &entry,
                                   std::vector<Tensor> &results);
   const std::vector<Tensor> &results() const { return resultTensors; }
@@ -54,6 +55,7 @@ private:
   std::vector<Tensor> argumentTensors;
   std::vector<bool> loaded;
   std::vector<Tensor> resultTensors;
+  Tensor arena;
 };
 
 /// The empty tensor a declaration describes.

@@ -60,6 +60,9 @@ struct Signature {
   std::vector<TensorSpec> arguments;
   std::vector<TensorSpec> results;
   std::string loss; // name of the result being minimized, if any
+  /// Bytes of the scratch arena the entry point takes as its last argument
+  /// (known once its buffers are planned; 0 when it takes none).
+  int64_t arenaBytes = 0;
   std::optional<OptimizerSpec> optimizer;
 };
 

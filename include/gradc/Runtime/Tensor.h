@@ -12,7 +12,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <map>
+#include <new>
 #include <string>
 #include <utility>
 #include <variant>
@@ -21,6 +23,23 @@
 namespace gradc::rt {
 
 enum class DType { F32, F64, I32, I64, U8 };
+
+/// Allocates 64-byte-aligned storage, as compiled code expects of buffers.
+template <typename T> struct AlignedAllocator {
+  using value_type = T;
+  AlignedAllocator() = default;
+  template <typename U> AlignedAllocator(const AlignedAllocator<U> &) {}
+  T *allocate(size_t count) {
+    size_t bytes = (count * sizeof(T) + 63) / 64 * 64;
+    void *memory = std::aligned_alloc(64, bytes ? bytes : 64);
+    if (!memory)
+      throw std::bad_alloc();
+    return static_cast<T *>(memory);
+  }
+  void deallocate(T *memory, size_t) { std::free(memory); }
+  bool operator==(const AlignedAllocator &) const { return true; }
+  bool operator!=(const AlignedAllocator &) const { return false; }
+};
 
 size_t sizeOf(DType dtype);
 /// "f32", "i32", ...: as the .grad language spells element types.
@@ -34,7 +53,7 @@ size_t byteSize(DType dtype, const std::vector<int64_t> &shape);
 struct Tensor {
   DType dtype = DType::F32;
   std::vector<int64_t> shape;
-  std::vector<std::byte> bytes;
+  std::vector<std::byte, AlignedAllocator<std::byte>> bytes;
 
   Tensor() = default;
   Tensor(DType dtype, std::vector<int64_t> shape);

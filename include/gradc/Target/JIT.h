@@ -5,6 +5,7 @@
 
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/StringMap.h"
 
 #include <memory>
 #include <string>
@@ -20,14 +21,17 @@ public:
   compile(mlir::ModuleOp module, llvm::ArrayRef<std::string> functions);
 
   /// Calls `function` with one buffer per argument followed by one per
-  /// result (the bare-pointer ABI of the pipeline).
+  /// result (the bare-pointer ABI of the pipeline). Allocates nothing: the
+  /// entry points were resolved at compile time.
   mlir::LogicalResult call(llvm::StringRef function,
                            llvm::ArrayRef<void *> buffers);
 
 private:
+  using PackedFunction = void (*)(void **);
   explicit JitModel(std::unique_ptr<mlir::ExecutionEngine> engine)
       : engine(std::move(engine)) {}
   std::unique_ptr<mlir::ExecutionEngine> engine;
+  llvm::StringMap<PackedFunction> functions;
 };
 
 } // namespace gradc

@@ -1,0 +1,36 @@
+//===- BufferPlan.h - where each temporary buffer lives ----------*- C++
+//-*-===//
+#ifndef GRADC_PIPELINE_BUFFERPLAN_H
+#define GRADC_PIPELINE_BUFFERPLAN_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+
+#include <vector>
+
+namespace gradc {
+
+/// On a planned entry point: the bytes of the arena its last argument is.
+constexpr llvm::StringLiteral kArenaBytesAttr = "grad.arena_bytes";
+
+struct PlannedBuffer {
+  mlir::memref::AllocOp alloc;
+  int64_t bytes = 0;           // rounded up to the 64-byte alignment
+  int64_t first = 0, last = 0; // live range: positions in the function
+  int64_t offset = 0;          // in the arena
+  llvm::SmallVector<mlir::Operation *> users;
+};
+
+struct BufferPlan {
+  std::vector<PlannedBuffer> buffers;
+  int64_t arenaBytes = 0;
+  int64_t naiveBytes = 0; // every buffer apart
+};
+
+/// Plans the temporary buffers of a bufferized entry point (see
+/// grad-plan-buffers).
+mlir::FailureOr<BufferPlan> planBuffers(mlir::func::FuncOp function);
+
+} // namespace gradc
+
+#endif // GRADC_PIPELINE_BUFFERPLAN_H
