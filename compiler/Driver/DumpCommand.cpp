@@ -1,5 +1,6 @@
 //===- DumpCommand.cpp - gradc dump: the IR at any step -------------------===//
 #include "Commands.h"
+#include "DumpReports.h"
 #include "Session.h"
 
 #include "gradc/Pipeline/Pipeline.h"
@@ -20,7 +21,9 @@ cl::SubCommand DumpCommand(
             "  gradc dump models/mlp.grad                  the grad dialect\n"
             "  gradc dump models/mlp.grad --after=all      after every step\n"
             "  gradc dump models/mlp.grad --emit=llvm-ir   LLVM IR\n"
-            "  gradc dump --list-passes                    the steps\n");
+            "  gradc dump --list-passes                    the steps\n"
+            "  gradc dump models/mlp.grad --memory         the buffer plan\n"
+            "  gradc dump models/mlp.grad --stats          ops and kernels\n");
 
 static cl::opt<std::string> input(cl::Positional,
                                   cl::desc("<model.grad|dump.mlir>"),
@@ -37,6 +40,14 @@ static cl::opt<std::string>
 static cl::opt<bool> printAfterAll("print-ir-after-all",
                                    cl::desc("Same as --after=all"),
                                    cl::sub(DumpCommand), cl::cat(GradcOptions));
+static cl::opt<bool>
+    stats("stats",
+          cl::desc("Ops and kernels of each entry point around fusion"),
+          cl::sub(DumpCommand), cl::cat(GradcOptions));
+static cl::opt<bool> memory("memory",
+                            cl::desc("The static buffer plan of each entry "
+                                     "point: buffers, offsets, arena size"),
+                            cl::sub(DumpCommand), cl::cat(GradcOptions));
 static cl::opt<bool> listPasses("list-passes",
                                 cl::desc("List the pipeline's steps and exit"),
                                 cl::sub(DumpCommand), cl::cat(GradcOptions));
@@ -87,6 +98,9 @@ int runDump() {
   mlir::OwningOpRef<mlir::ModuleOp> module = session.load(input);
   if (!module)
     return 1;
+  if (stats || memory)
+    return failed(stats ? printStats(*module, outs())
+                        : printMemory(*module, outs()));
   std::string error;
   std::unique_ptr<ToolOutputFile> file = mlir::openOutputFile(output, &error);
   if (!file)

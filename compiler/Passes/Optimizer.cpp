@@ -151,6 +151,18 @@ LogicalResult StepBuilder::run() {
     }
     BlockArgument argument = paramNamed(param);
     auto type = cast<RankedTensorType>(argument.getType());
+    // Update as early as possible: once the gradient exists and the old
+    // value's last reader has run. The gradient then dies at once, and its
+    // buffer can serve the next one.
+    Operation *ready = value.getDefiningOp();
+    for (Operation *user : argument.getUsers())
+      if (user != returnOp.getOperation() &&
+          (!ready || ready->isBeforeInBlock(user)))
+        ready = user;
+    if (ready)
+      builder.setInsertionPointAfter(ready);
+    else
+      builder.setInsertionPoint(returnOp);
     Value spreadLr = grad::broadcastTo(builder, lr.getLoc(), lr, type);
     ParamContext context(*this, param.getValue(), argument, value, spreadLr);
     results.push_back(optimizer.update(context));
