@@ -60,9 +60,18 @@ def main():
                 if contender == "gradc":
                     compile_ms[name].append(values["compile_ms"])
 
+    arenas = {}
+    for name, *_ in MODELS:
+        report = subprocess.run([gradc, "dump", str(models / f"{name}.grad"), "--memory"],
+                                capture_output=True, text=True, check=True).stdout
+        step = report[report.index(f"== {name}_step"):]
+        arenas[name] = re.search(r"arena (\d+) bytes; every buffer apart: (\d+) bytes",
+                                 step).groups()
+
     print(f"median ms per training step (forward + backward + SGD update), "
           f"{rounds} rounds, 2 threads unless noted")
-    header = ["model"] + list(contenders) + ["vs best torch", "vs eigen", "compile ms"]
+    header = ["model"] + list(contenders) + ["vs best torch", "vs eigen", "compile ms",
+                                             "arena bytes", "naive bytes"]
     print("  ".join(f"{h:>14}" for h in header))
     for name, *_ in MODELS:
         median = {c: statistics.median(times[name, c]) for c in contenders}
@@ -70,7 +79,7 @@ def main():
         best_torch = min(median["torch"], median["torch passive"])
         row = [name] + [f"{median[c]:.3f}" for c in contenders]
         row += [f"{best_gradc / best_torch:.2f}x", f"{best_gradc / median['eigen']:.2f}x",
-                f"{statistics.median(compile_ms[name]):.0f}"]
+                f"{statistics.median(compile_ms[name]):.0f}", *arenas[name]]
         print("  ".join(f"{cell:>14}" for cell in row))
 
 
