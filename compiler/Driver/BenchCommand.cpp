@@ -36,11 +36,7 @@ int runBench() {
     return fail("usage: gradc bench MODEL [--steps N] [--threads N]");
   auto start = Clock::now();
   Session session;
-  std::optional<Session::Model> model = session.loadModel(input);
-  if (!model)
-    return 1;
-  std::optional<Session::Trainable> trainable =
-      session.compileTrainable(*model);
+  std::optional<Session::Trainable> trainable = session.loadTrainable(input);
   if (!trainable)
     return 1;
   double compileMs =

@@ -46,13 +46,11 @@ int runCheck() {
   if (input.empty())
     return fail("usage: gradc check MODEL [--seed N]");
   Session session;
-  std::optional<Session::Model> model =
-      session.loadModel(input, ImportOptions{/*promoteToF64=*/true});
+  std::optional<Session::Differentiable> model =
+      session.loadGradients(input, ImportOptions{/*promoteToF64=*/true});
   if (!model)
     return 1;
-  std::unique_ptr<JitModel> jit = session.compileGradients(*model);
-  if (!jit)
-    return 1;
+  JitModel *jit = model->jit.get();
   const rt::Signature &signature = model->signature;
   rt::Buffers buffers(signature);
   if (rt::Status status = buffers.initializeParams(seed); !status)

@@ -36,11 +36,7 @@ int runEval() {
   if (input.empty() || params.empty() || data.empty())
     return fail("usage: gradc eval MODEL --params CKPT --data DATASET");
   Session session;
-  std::optional<Session::Model> model = session.loadModel(input);
-  if (!model)
-    return 1;
-  std::optional<Session::Trainable> trainable =
-      session.compileTrainable(*model);
+  std::optional<Session::Trainable> trainable = session.loadTrainable(input);
   if (!trainable)
     return 1;
   auto splits = rt::loadData(data, seed);

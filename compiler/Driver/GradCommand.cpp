@@ -28,12 +28,10 @@ int runGrad() {
     return fail("usage: gradc grad MODEL --params P.safetensors --input "
                 "NAME=FILE.npy ... --out G.safetensors");
   Session session;
-  std::optional<Session::Model> model = session.loadModel(input);
+  std::optional<Session::Differentiable> model = session.loadGradients(input);
   if (!model)
     return 1;
-  std::unique_ptr<JitModel> jit = session.compileGradients(*model);
-  if (!jit)
-    return 1;
+  JitModel *jit = model->jit.get();
   const rt::Signature &signature = model->signature;
   rt::Buffers buffers(signature);
   if (int status = loadInputs(buffers, signature, input))

@@ -61,7 +61,11 @@ std::optional<Session::Model> Session::loadModel(llvm::StringRef path,
   return Model{std::move(module), std::move(*signature)};
 }
 
-std::optional<Session::Trainable> Session::compileTrainable(Model &model) {
+std::optional<Session::Trainable> Session::loadTrainable(llvm::StringRef path) {
+  std::optional<Model> loaded = loadModel(path);
+  if (!loaded)
+    return std::nullopt;
+  Model &model = *loaded;
   if (model.signature.loss.empty()) {
     fail("model " + model.signature.model +
          " has no 'optimize LOSS with ...' line, so there is nothing to train");
@@ -97,26 +101,29 @@ std::optional<Session::Trainable> Session::compileTrainable(Model &model) {
   return trainable;
 }
 
-std::unique_ptr<JitModel> Session::compileGradients(Model &model) {
-  if (model.signature.loss.empty()) {
-    fail("model " + model.signature.model +
+std::optional<Session::Differentiable>
+Session::loadGradients(llvm::StringRef path, ImportOptions options) {
+  std::optional<Model> model = loadModel(path, options);
+  if (!model)
+    return std::nullopt;
+  if (model->signature.loss.empty()) {
+    fail("model " + model->signature.model +
          " has no 'optimize LOSS with ...' line, so it has no gradients");
-    return nullptr;
+    return std::nullopt;
   }
-  if (failed(runPipeline(*model.module, *findStep("grad"))))
-    return nullptr;
-  auto gradients = readSignature(*model.module, rt::Entry::Gradients);
+  if (failed(runPipeline(*model->module, *findStep("grad"))))
+    return std::nullopt;
+  auto gradients = readSignature(*model->module, rt::Entry::Gradients);
   if (failed(gradients))
-    return nullptr;
-  keepEntries(*model.module, {gradients->name});
-  if (failed(runPipeline(*model.module, *findStep("llvm"))))
-    return nullptr;
-  gradients->arenaBytes = arenaBytesOf(*model.module, gradients->name);
-  auto jit = JitModel::compile(*model.module, {gradients->name});
+    return std::nullopt;
+  keepEntries(*model->module, {gradients->name});
+  if (failed(runPipeline(*model->module, *findStep("llvm"))))
+    return std::nullopt;
+  gradients->arenaBytes = arenaBytesOf(*model->module, gradients->name);
+  auto jit = JitModel::compile(*model->module, {gradients->name});
   if (failed(jit))
-    return nullptr;
-  model.signature = std::move(*gradients);
-  return std::move(*jit);
+    return std::nullopt;
+  return Differentiable{std::move(*gradients), std::move(*jit)};
 }
 
 int fail(const llvm::Twine &message) {

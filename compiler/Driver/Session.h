@@ -50,15 +50,18 @@ public:
     rt::CompiledModel model;
     std::unique_ptr<JitModel> jit;
   };
-  /// Compiles the forward and step entry points of a loaded model; reports
+  /// Loads a model and compiles its forward and step entry points; reports
   /// errors (a model without an 'optimize' line cannot train).
-  std::optional<Trainable> compileTrainable(Model &model);
+  std::optional<Trainable> loadTrainable(llvm::StringRef path);
 
-  /// Compiles a loaded model's gradients entry point, whose signature
-  /// replaces the model's.
-  std::unique_ptr<JitModel> compileGradients(Model &model);
-
-  mlir::MLIRContext &context() { return mlirContext; }
+  /// A model's gradients entry point, compiled.
+  struct Differentiable {
+    rt::Signature signature;
+    std::unique_ptr<JitModel> jit;
+  };
+  /// Loads a model and compiles its gradients entry point; reports errors.
+  std::optional<Differentiable> loadGradients(llvm::StringRef path,
+                                              ImportOptions options = {});
 
 private:
   mlir::MLIRContext mlirContext;

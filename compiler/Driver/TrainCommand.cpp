@@ -77,11 +77,7 @@ int runTrain() {
   if (!normalization)
     return fail(normalization.error());
   Session session;
-  std::optional<Session::Model> model = session.loadModel(input);
-  if (!model)
-    return 1;
-  std::optional<Session::Trainable> trainable =
-      session.compileTrainable(*model);
+  std::optional<Session::Trainable> trainable = session.loadTrainable(input);
   if (!trainable)
     return 1;
   uint64_t runSeed = seed;
