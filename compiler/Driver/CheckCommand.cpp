@@ -45,6 +45,8 @@ static cl::opt<double>
 int runCheck() {
   if (input.empty())
     return fail("usage: gradc check MODEL [--seed N]");
+  if (samples < 1)
+    return fail("--samples must be at least 1");
   Session session;
   std::optional<Session::Differentiable> model =
       session.loadGradients(input, ImportOptions{/*promoteToF64=*/true});

@@ -8,25 +8,52 @@ using namespace llvm;
 
 namespace gradc::driver {
 
-static cl::opt<std::string>
-    params("params", cl::desc("Parameters (safetensors), e.g. from gradc init"),
-           cl::value_desc("file"), cl::sub(RunCommand), cl::sub(GradCommand),
-           cl::cat(GradcOptions));
-static cl::list<std::string>
-    inputs("input", cl::desc("An input or label: NAME=FILE.npy"),
-           cl::value_desc("name=file"), cl::sub(RunCommand),
-           cl::sub(GradCommand), cl::cat(GradcOptions));
-static cl::opt<bool> randomInputs(
-    "random-inputs",
-    cl::desc("Fill inputs and labels not given with --input with seeded "
-             "random data (floats ~ N(0,1), labels uniform over the classes)"),
-    cl::sub(RunCommand), cl::sub(GradCommand), cl::cat(GradcOptions));
-static cl::opt<uint64_t> seed("seed", cl::desc("Seed for --random-inputs"),
-                              cl::init(0), cl::sub(RunCommand),
-                              cl::sub(GradCommand), cl::cat(GradcOptions));
+namespace {
+
+/// Options shared by run and grad. Built on first use from main(), after
+/// every global SubCommand exists: across files, static initialization
+/// order is unspecified.
+struct InputOptions {
+  cl::opt<std::string> params{
+      "params",
+      cl::desc("Parameters (safetensors), e.g. from gradc init"),
+      cl::value_desc("file"),
+      cl::sub(RunCommand),
+      cl::sub(GradCommand),
+      cl::cat(GradcOptions)};
+  cl::list<std::string> inputs{"input",
+                               cl::desc("An input or label: NAME=FILE.npy"),
+                               cl::value_desc("name=file"),
+                               cl::sub(RunCommand),
+                               cl::sub(GradCommand),
+                               cl::cat(GradcOptions)};
+  cl::opt<bool> randomInputs{
+      "random-inputs",
+      cl::desc("Fill inputs and labels not given with --input with seeded "
+               "random data (floats ~ N(0,1), labels uniform over the "
+               "classes)"),
+      cl::sub(RunCommand), cl::sub(GradCommand), cl::cat(GradcOptions)};
+  cl::opt<uint64_t> seed{"seed",
+                         cl::desc("Seed for --random-inputs"),
+                         cl::init(0),
+                         cl::sub(RunCommand),
+                         cl::sub(GradCommand),
+                         cl::cat(GradcOptions)};
+};
+
+InputOptions &inputOptions() {
+  static InputOptions options;
+  return options;
+}
+
+} // namespace
+
+void registerInputOptions() { inputOptions(); }
 
 int loadInputs(rt::Buffers &buffers, const rt::Signature &signature,
                const std::string &modelPath) {
+  InputOptions &options = inputOptions();
+  const std::string &params = options.params;
   bool hasParams = llvm::any_of(signature.arguments, [](const auto &spec) {
     return spec.role == rt::TensorRole::Param;
   });
@@ -37,15 +64,15 @@ int loadInputs(rt::Buffers &buffers, const rt::Signature &signature,
   if (hasParams)
     if (rt::Status status = buffers.loadParams(params); !status)
       return fail(status.error());
-  for (const std::string &binding : inputs) {
+  for (const std::string &binding : options.inputs) {
     auto [name, path] = StringRef(binding).split('=');
     if (path.empty())
       return fail("--input takes NAME=FILE.npy, got '" + binding + "'");
     if (rt::Status status = buffers.loadInput(name.str(), path.str()); !status)
       return fail(status.error());
   }
-  if (randomInputs)
-    buffers.fillMissingInputsRandomly(seed);
+  if (options.randomInputs)
+    buffers.fillMissingInputsRandomly(options.seed);
   if (rt::Status status = buffers.checkAllInputsLoaded(); !status)
     return fail(status.error());
   return 0;

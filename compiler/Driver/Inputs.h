@@ -14,6 +14,9 @@
 
 namespace gradc::driver {
 
+/// Creates the shared options; main() calls it before parsing.
+void registerInputOptions();
+
 /// Fills `buffers` from the options; reports errors and returns the exit
 /// code on failure, 0 on success.
 int loadInputs(rt::Buffers &buffers, const rt::Signature &signature,

@@ -1,5 +1,6 @@
 //===- Main.cpp - the gradc driver ----------------------------------------===//
 #include "Commands.h"
+#include "Inputs.h"
 
 #include "gradc/Runtime/Runtime.h"
 
@@ -10,11 +11,16 @@ using namespace llvm;
 namespace gradc::driver {
 cl::OptionCategory GradcOptions("gradc options");
 
-static cl::opt<int> threads(
-    "threads",
-    cl::desc("Threads for the compiled kernels (default: one per core)"),
-    cl::init(0), cl::sub(TrainCommand), cl::sub(EvalCommand),
-    cl::sub(BenchCommand), cl::sub(RunCommand), cl::cat(GradcOptions));
+/// Built on first use from main(), after every global SubCommand exists:
+/// across files, static initialization order is unspecified.
+static cl::opt<int> &threadsOption() {
+  static cl::opt<int> threads(
+      "threads",
+      cl::desc("Threads for the compiled kernels (default: one per core)"),
+      cl::init(0), cl::sub(TrainCommand), cl::sub(EvalCommand),
+      cl::sub(BenchCommand), cl::sub(RunCommand), cl::cat(GradcOptions));
+  return threads;
+}
 } // namespace gradc::driver
 
 int main(int argc, char **argv) {
@@ -26,6 +32,8 @@ int main(int argc, char **argv) {
         &GradCommand, &CheckCommand, &BenchCommand})
     cl::HideUnrelatedOptions(GradcOptions, *command);
   cl::HideUnrelatedOptions(GradcOptions);
+  cl::opt<int> &threads = threadsOption();
+  registerInputOptions();
   cl::ParseCommandLineOptions(
       argc, argv,
       "gradc: compiles neural-network training graphs written in .grad "
