@@ -72,16 +72,13 @@ int runRun() {
   if (!loaded)
     return 1;
   mlir::ModuleOp module = *loaded->module;
-  rt::Signature &signature = loaded->signature;
   double parseMs = millisecondsSince(start);
 
   auto compileStart = Clock::now();
-  if (failed(runPipeline(module, *findStep("grad"))))
+  auto signatures = lowerEntries(module, {rt::Entry::Forward});
+  if (failed(signatures))
     return 1;
-  keepEntries(module, {signature.name});
-  if (failed(runPipeline(module, *findStep("llvm"))))
-    return 1;
-  signature.arenaBytes = arenaBytesOf(module, signature.name);
+  const rt::Signature &signature = signatures->front();
   double pipelineMs = millisecondsSince(compileStart);
   auto jitStart = Clock::now();
   auto model = JitModel::compile(module, {signature.name});

@@ -61,32 +61,32 @@ std::optional<Session::Model> Session::loadModel(llvm::StringRef path,
   return Model{std::move(module), std::move(*signature)};
 }
 
-std::optional<Session::Trainable> Session::loadTrainable(llvm::StringRef path) {
-  std::optional<Model> loaded = loadModel(path);
-  if (!loaded)
-    return std::nullopt;
-  Model &model = *loaded;
-  if (model.signature.loss.empty()) {
-    fail("model " + model.signature.model +
-         " has no 'optimize LOSS with ...' line, so there is nothing to train");
+/// A loaded model with a loss, or nothing (reported): `purpose` says what
+/// the loss is for.
+static std::optional<Session::Model>
+withLoss(std::optional<Session::Model> model, llvm::StringRef purpose) {
+  if (model && model->signature.loss.empty()) {
+    fail("model " + model->signature.model +
+         " has no 'optimize LOSS with ...' line, so " + purpose);
     return std::nullopt;
   }
-  // The step entry exists once the module is at the grad stage.
-  if (failed(runPipeline(*model.module, *findStep("grad"))))
+  return model;
+}
+
+std::optional<Session::Trainable> Session::loadTrainable(llvm::StringRef path) {
+  std::optional<Model> model =
+      withLoss(loadModel(path), "there is nothing to train");
+  if (!model)
     return std::nullopt;
-  Trainable trainable;
-  auto forward = readSignature(*model.module, rt::Entry::Forward);
-  auto step = readSignature(*model.module, rt::Entry::Step);
-  if (failed(forward) || failed(step))
+  auto signatures =
+      lowerEntries(*model->module, {rt::Entry::Forward, rt::Entry::Step});
+  if (failed(signatures))
     return std::nullopt;
-  keepEntries(*model.module, {forward->name, step->name});
-  if (failed(runPipeline(*model.module, *findStep("llvm"))))
-    return std::nullopt;
-  forward->arenaBytes = arenaBytesOf(*model.module, forward->name);
-  step->arenaBytes = arenaBytesOf(*model.module, step->name);
-  auto jit = JitModel::compile(*model.module, {forward->name, step->name});
+  rt::Signature &forward = (*signatures)[0], &step = (*signatures)[1];
+  auto jit = JitModel::compile(*model->module, {forward.name, step.name});
   if (failed(jit))
     return std::nullopt;
+  Trainable trainable;
   trainable.jit = std::move(*jit);
   JitModel *engine = trainable.jit.get();
   auto caller = [engine](std::string name) {
@@ -94,36 +94,27 @@ std::optional<Session::Trainable> Session::loadTrainable(llvm::StringRef path) {
       return succeeded(engine->call(name, buffers));
     };
   };
-  trainable.model.callForward = caller(forward->name);
-  trainable.model.callStep = caller(step->name);
-  trainable.model.forward = std::move(*forward);
-  trainable.model.step = std::move(*step);
+  trainable.model.callForward = caller(forward.name);
+  trainable.model.callStep = caller(step.name);
+  trainable.model.forward = std::move(forward);
+  trainable.model.step = std::move(step);
   return trainable;
 }
 
 std::optional<Session::Differentiable>
 Session::loadGradients(llvm::StringRef path, ImportOptions options) {
-  std::optional<Model> model = loadModel(path, options);
+  std::optional<Model> model =
+      withLoss(loadModel(path, options), "it has no gradients");
   if (!model)
     return std::nullopt;
-  if (model->signature.loss.empty()) {
-    fail("model " + model->signature.model +
-         " has no 'optimize LOSS with ...' line, so it has no gradients");
+  auto signatures = lowerEntries(*model->module, {rt::Entry::Gradients});
+  if (failed(signatures))
     return std::nullopt;
-  }
-  if (failed(runPipeline(*model->module, *findStep("grad"))))
-    return std::nullopt;
-  auto gradients = readSignature(*model->module, rt::Entry::Gradients);
-  if (failed(gradients))
-    return std::nullopt;
-  keepEntries(*model->module, {gradients->name});
-  if (failed(runPipeline(*model->module, *findStep("llvm"))))
-    return std::nullopt;
-  gradients->arenaBytes = arenaBytesOf(*model->module, gradients->name);
-  auto jit = JitModel::compile(*model->module, {gradients->name});
+  rt::Signature &gradients = signatures->front();
+  auto jit = JitModel::compile(*model->module, {gradients.name});
   if (failed(jit))
     return std::nullopt;
-  return Differentiable{std::move(*gradients), std::move(*jit)};
+  return Differentiable{std::move(gradients), std::move(*jit)};
 }
 
 int fail(const llvm::Twine &message) {

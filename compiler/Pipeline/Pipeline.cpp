@@ -50,6 +50,26 @@ std::function<void(OpPassManager &)> pass() {
   return [](OpPassManager &pm) { pm.addPass(create()); };
 }
 
+/// Erases the entry points not in `keep`.
+void keepEntries(ModuleOp module, llvm::ArrayRef<std::string> keep) {
+  SmallVector<Operation *> unused;
+  for (Operation &op : module.getBody()->getOperations())
+    if (auto function = dyn_cast<func::FuncOp>(op))
+      if (function->hasAttr(attrs::kEntry) &&
+          !llvm::is_contained(keep, function.getSymName().str()))
+        unused.push_back(function);
+  for (Operation *function : unused)
+    function->erase();
+}
+
+/// The arena bytes grad-plan-buffers gave `function` (0 if none).
+int64_t arenaBytesOf(ModuleOp module, llvm::StringRef function) {
+  Operation *symbol = SymbolTable::lookupSymbolIn(module, function);
+  auto bytes = symbol ? symbol->getAttrOfType<IntegerAttr>(kArenaBytesAttr)
+                      : IntegerAttr();
+  return bytes ? bytes.getInt() : 0;
+}
+
 } // namespace
 
 const std::vector<PipelineStep> &pipelineSteps() {
@@ -154,22 +174,26 @@ LogicalResult runPipeline(
   return success();
 }
 
-void keepEntries(ModuleOp module, llvm::ArrayRef<std::string> keep) {
-  SmallVector<Operation *> unused;
-  for (Operation &op : module.getBody()->getOperations())
-    if (auto function = dyn_cast<func::FuncOp>(op))
-      if (function->hasAttr(attrs::kEntry) &&
-          !llvm::is_contained(keep, function.getSymName().str()))
-        unused.push_back(function);
-  for (Operation *function : unused)
-    function->erase();
-}
-
-int64_t arenaBytesOf(ModuleOp module, llvm::StringRef function) {
-  Operation *symbol = SymbolTable::lookupSymbolIn(module, function);
-  auto bytes = symbol ? symbol->getAttrOfType<IntegerAttr>(kArenaBytesAttr)
-                      : IntegerAttr();
-  return bytes ? bytes.getInt() : 0;
+FailureOr<std::vector<rt::Signature>>
+lowerEntries(ModuleOp module, llvm::ArrayRef<rt::Entry> entries) {
+  // Derived entry points exist once the module is at the grad stage.
+  if (failed(runPipeline(module, *findStep("grad"))))
+    return failure();
+  std::vector<rt::Signature> signatures;
+  std::vector<std::string> names;
+  for (rt::Entry entry : entries) {
+    FailureOr<rt::Signature> signature = readSignature(module, entry);
+    if (failed(signature))
+      return failure();
+    names.push_back(signature->name);
+    signatures.push_back(std::move(*signature));
+  }
+  keepEntries(module, names);
+  if (failed(runPipeline(module, *findStep("llvm"))))
+    return failure();
+  for (rt::Signature &signature : signatures)
+    signature.arenaBytes = arenaBytesOf(module, signature.name);
+  return signatures;
 }
 
 void stripModelAttributes(ModuleOp module) {

@@ -83,23 +83,12 @@ OwningOpRef<ModuleOp> Compiler::parseMlir(llvm::StringRef source) {
 std::unique_ptr<RunnableModel> compileToJit(ModuleOp module, uint64_t seed,
                                             rt::Entry entry) {
   auto model = std::make_unique<RunnableModel>();
-  // Derived entries exist once the module is at the grad stage.
-  if (failed(runPipeline(module, *findStep("grad")))) {
+  auto signatures = lowerEntries(module, {entry});
+  if (failed(signatures)) {
     ADD_FAILURE() << "pipeline failed";
     return nullptr;
   }
-  auto signature = readSignature(module, entry);
-  if (failed(signature)) {
-    ADD_FAILURE() << "no model signature";
-    return nullptr;
-  }
-  model->signature = std::move(*signature);
-  keepEntries(module, {model->signature.name});
-  if (failed(runPipeline(module, *findStep("llvm")))) {
-    ADD_FAILURE() << "pipeline failed";
-    return nullptr;
-  }
-  model->signature.arenaBytes = arenaBytesOf(module, model->signature.name);
+  model->signature = std::move(signatures->front());
   model->buffers = std::make_unique<rt::Buffers>(model->signature);
   EXPECT_TRUE(static_cast<bool>(model->buffers->initializeParams(seed)));
   model->buffers->fillMissingInputsRandomly(seed + 1);

@@ -9,6 +9,8 @@
 #ifndef GRADC_PIPELINE_PIPELINE_H
 #define GRADC_PIPELINE_PIPELINE_H
 
+#include "gradc/Runtime/Signature.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Pass/PassManager.h"
@@ -53,13 +55,12 @@ runPipeline(mlir::ModuleOp module, size_t last,
             llvm::function_ref<void(const PipelineStep &, mlir::ModuleOp)>
                 afterStep = {});
 
-/// Erases the entry points (grad.entry functions) not in `keep`, so only
-/// what a command calls is lowered and compiled.
-void keepEntries(mlir::ModuleOp module, llvm::ArrayRef<std::string> keep);
-
-/// The arena bytes grad-plan-buffers gave `function` (0 if none), at any
-/// stage from that step on.
-int64_t arenaBytesOf(mlir::ModuleOp module, llvm::StringRef function);
+/// Compiles the chosen entry points of a model (at any stage up to "grad")
+/// down to the "llvm" stage, dropping the others so that only what a
+/// command calls is lowered. Returns their signatures in the order asked,
+/// with their arena sizes. Reports errors on the module.
+mlir::FailureOr<std::vector<rt::Signature>>
+lowerEntries(mlir::ModuleOp module, llvm::ArrayRef<rt::Entry> entries);
 
 /// Drops the model's grad.* argument and result attributes from LLVM
 /// functions: they describe the model, and LLVM IR has no place for them.
