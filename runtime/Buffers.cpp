@@ -174,15 +174,20 @@ Status Buffers::loadParams(const std::string &path, bool withState) {
   auto file = readSafetensors(path);
   if (!file)
     return Status::failure(file.error());
+  return loadParams(*file, path, withState);
+}
+
+Status Buffers::loadParams(NamedTensors &tensors, const std::string &path,
+                           bool withState) {
   for (size_t i = 0; i < signature.arguments.size(); ++i) {
     const TensorSpec &spec = signature.arguments[i];
     if (spec.role != TensorRole::Param &&
         !(withState && spec.role == TensorRole::State))
       continue;
-    auto match = std::find_if(file->begin(), file->end(), [&](auto &entry) {
+    auto match = std::find_if(tensors.begin(), tensors.end(), [&](auto &entry) {
       return entry.first == spec.name;
     });
-    if (match == file->end())
+    if (match == tensors.end())
       return Status::failure(path + ": no tensor named '" + spec.name +
                              "' for parameter " + spec.name + " : " +
                              typeString(spec) +

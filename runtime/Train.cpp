@@ -194,16 +194,18 @@ Status Trainer::initialize(uint64_t seed) {
 Status Trainer::loadCheckpoint(const std::string &path, int *epoch,
                                std::optional<uint64_t> *seed) {
   Metadata metadata;
-  if (!readSafetensors(path, &metadata))
-    return buffers.loadParams(path); // reports the problem
+  auto file = readSafetensors(path, &metadata);
+  if (!file)
+    return Status::failure(file.error());
+  // The input scaling first: loading the parameters moves tensors out.
+  inputScaling = Normalizer::fromTensors(*file);
   if (auto model_ = metadata.find("gradc.model");
       model_ != metadata.end() && model_->second != model.step.model)
     return Status::failure(path + ": a checkpoint of model '" + model_->second +
                            "', not '" + model.step.model + "'");
   bool withState = metadata.count("gradc.epoch") > 0;
-  if (Status status = buffers.loadParams(path, withState); !status)
+  if (Status status = buffers.loadParams(*file, path, withState); !status)
     return status;
-  inputScaling = Normalizer::fromTensors(*readSafetensors(path));
   if (epoch)
     *epoch = withState ? std::stoi(metadata["gradc.epoch"]) : 0;
   if (seed && metadata.count("gradc.seed"))

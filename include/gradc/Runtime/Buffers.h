@@ -29,6 +29,9 @@ public:
 
   /// Sets every parameter (and optimizer state) from a safetensors file.
   Status loadParams(const std::string &path, bool withState = false);
+  /// The same from the tensors of the file `path` (moved from).
+  Status loadParams(NamedTensors &tensors, const std::string &path,
+                    bool withState = false);
   /// Sets the input or label `name` from a .npy file.
   Status loadInput(const std::string &name, const std::string &path);
   /// Fills every input and label not loaded yet with seeded random data:
