@@ -51,23 +51,18 @@ void matmul(const T *lhs, const T *rhs, T *out, int64_t m, int64_t n, int64_t k,
   // product allocates a shared block on the heap at every call.
   bool byColumns = n >= m;
   int64_t extent = byColumns ? n : m;
+  auto store = [&](auto target, const auto &product) {
+    if (accumulate)
+      target.noalias() += product;
+    else
+      target.noalias() = product;
+  };
   auto slice = [&](int64_t begin, int64_t size, const auto &left,
                    const auto &right) {
-    if (byColumns) {
-      auto target = c.middleCols(begin, size);
-      auto factor = right.middleCols(begin, size);
-      if (accumulate)
-        target.noalias() += left * factor;
-      else
-        target.noalias() = left * factor;
-    } else {
-      auto target = c.middleRows(begin, size);
-      auto factor = left.middleRows(begin, size);
-      if (accumulate)
-        target.noalias() += factor * right;
-      else
-        target.noalias() = factor * right;
-    }
+    if (byColumns)
+      store(c.middleCols(begin, size), left * right.middleCols(begin, size));
+    else
+      store(c.middleRows(begin, size), left.middleRows(begin, size) * right);
   };
   auto compute = [&](int64_t begin, int64_t size) {
     if (transposeLhs && transposeRhs)

@@ -202,14 +202,19 @@ LogicalResult SoftmaxCrossEntropyOp::inferReturnTypes(
   return success();
 }
 
+/// The labels of `op` as one-hot rows of the logits' type.
+static Value oneHotTargets(OpBuilder &b, SoftmaxCrossEntropyOp op) {
+  RankedTensorType logitsType = op.getLogits().getType();
+  return b.create<OneHotOp>(op.getLoc(), op.getLabels(),
+                            b.getI64IntegerAttr(logitsType.getDimSize(1)),
+                            TypeAttr::get(logitsType.getElementType()));
+}
+
 Value SoftmaxCrossEntropyOp::lowerToLinalg(OpBuilder &b) {
   Location loc = getLoc();
-  auto logitsType = getLogits().getType();
   Value logProbs =
       b.create<LogSoftmaxOp>(loc, getLogits(), b.getI64IntegerAttr(-1));
-  Value targets = b.create<OneHotOp>(
-      loc, getLabels(), b.getI64IntegerAttr(logitsType.getDimSize(1)),
-      TypeAttr::get(logitsType.getElementType()));
+  Value targets = oneHotTargets(b, *this);
   Value picked =
       b.create<ReduceSumOp>(loc, b.create<MulOp>(loc, targets, logProbs),
                             b.getDenseI64ArrayAttr({1}), b.getBoolAttr(false));
@@ -225,9 +230,7 @@ SmallVector<Value> SoftmaxCrossEntropyOp::buildVJP(OpBuilder &b, Value g) {
   RankedTensorType logitsType = getLogits().getType();
   Value probabilities =
       b.create<SoftmaxOp>(loc, getLogits(), b.getI64IntegerAttr(-1));
-  Value targets = b.create<OneHotOp>(
-      loc, getLabels(), b.getI64IntegerAttr(logitsType.getDimSize(1)),
-      TypeAttr::get(logitsType.getElementType()));
+  Value targets = oneHotTargets(b, *this);
   Value error = b.create<SubOp>(loc, probabilities, targets);
   Value perSample = scaled(b, loc, broadcastTo(b, loc, g, logitsType),
                            1.0 / static_cast<double>(logitsType.getDimSize(0)));
