@@ -1,12 +1,69 @@
-//===- FusedOp.cpp - elementwise ops computed in one loop nest ------------===//
+//===- FusedOp.cpp - elementwise ops and reductions in one loop nest ------===//
 #include "OpSupport.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/IRMapping.h"
 
 using namespace mlir;
 
 namespace gradc::grad {
+namespace {
+
+bool isSplatConstant(Operation &op) {
+  auto constant = dyn_cast<ConstantOp>(op);
+  return constant && isa<SplatElementsAttr>(constant.getValue());
+}
+
+/// The reduction that computes `value`, if one does.
+ReductionOpInterface reductionOf(Value value) {
+  return value.getDefiningOp<ReductionOpInterface>();
+}
+
+/// The loop-domain value a yielded value is made of: a reduction's input,
+/// or the value itself.
+Value domainValueOf(Value yielded) {
+  if (ReductionOpInterface reduction = reductionOf(yielded))
+    return reduction->getOperand(0);
+  return yielded;
+}
+
+LogicalResult verifyRegionOp(Operation &op, RankedTensorType domain,
+                             std::optional<SmallVector<int64_t>> &axes) {
+  if (auto reduction = dyn_cast<ReductionOpInterface>(op)) {
+    if (op.getOperand(0).getType() != domain)
+      return op.emitOpError("in a grad.fused region must reduce a ") << domain;
+    if (!llvm::all_of(op.getUsers(),
+                      [](Operation *user) { return isa<YieldOp>(user); }))
+      return op.emitOpError(
+          "in a grad.fused region must be yielded and used by nothing else");
+    SmallVector<int64_t> reduced = reduction.getReducedAxes();
+    if (axes && *axes != reduced)
+      return op.emitOpError(
+          "reduces other axes than the other reductions of its grad.fused op");
+    axes = reduced;
+    return success();
+  }
+  if (!isa<ElementwiseOpInterface, BroadcastOp>(op) && !isSplatConstant(op))
+    return op.emitOpError("cannot be part of a grad.fused region");
+  if (auto broadcast = dyn_cast<BroadcastOp>(op))
+    if (!isa<BlockArgument>(broadcast.getInput()))
+      return op.emitOpError(
+          "in a grad.fused region must broadcast a region argument");
+  for (Type type : op.getResultTypes())
+    if (type != domain)
+      return op.emitOpError("in a grad.fused region must produce ") << domain;
+  return success();
+}
+
+} // namespace
+
+RankedTensorType FusedOp::getDomainType() {
+  auto yield = cast<YieldOp>(getBody().front().getTerminator());
+  if (yield.getValues().empty())
+    return {};
+  return cast<RankedTensorType>(domainValueOf(yield.getValues()[0]).getType());
+}
 
 LogicalResult FusedOp::verify() {
   Block &body = getBody().front();
@@ -16,31 +73,30 @@ LogicalResult FusedOp::verify() {
     if (argument.getType() != input.getType())
       return emitOpError("region argument types must match the inputs");
   auto yield = cast<YieldOp>(body.getTerminator());
-  if (yield.getValue().getType() != getType())
-    return emitOpError("yields ")
-           << yield.getValue().getType() << " but returns " << getType();
-  for (Operation &op : body.without_terminator()) {
-    bool fusable = isa<ElementwiseOpInterface, BroadcastOp>(op) ||
-                   (isa<ConstantOp>(op) &&
-                    isa<SplatElementsAttr>(cast<ConstantOp>(op).getValue()));
-    if (!fusable)
-      return op.emitOpError("cannot be part of a grad.fused region");
-    if (auto broadcast = dyn_cast<BroadcastOp>(op))
-      if (!isa<BlockArgument>(broadcast.getInput()) ||
-          broadcast.getType() != getType())
-        return op.emitOpError(
-            "in a grad.fused region must broadcast an input to the result");
-    for (Type type : op.getResultTypes())
-      if (type != getType())
-        return op.emitOpError("in a grad.fused region must produce ")
-               << getType();
-  }
+  if (yield.getValues().getTypes() != getResultTypes())
+    return emitOpError("yields ") << yield.getValues().getTypes()
+                                  << " but returns " << getResultTypes();
+  if (getNumResults() == 0)
+    return emitOpError("must compute at least one result");
+  RankedTensorType domain = getDomainType();
+  std::optional<SmallVector<int64_t>> axes;
+  for (Operation &op : body.without_terminator())
+    if (failed(verifyRegionOp(op, domain, axes)))
+      return failure();
+  for (Value value : yield.getValues())
+    if (domainValueOf(value).getType() != domain)
+      return emitOpError("yields ")
+             << value.getType() << ", which is neither a " << domain
+             << " nor a reduction of one";
   return success();
 }
 
-Value FusedOp::lowerToLinalg(OpBuilder &b) {
+SmallVector<Value> FusedOp::lowerToLinalg(OpBuilder &b) {
   Block &body = getBody().front();
-  RankedTensorType resultType = getType();
+  auto yield = cast<YieldOp>(body.getTerminator());
+  RankedTensorType domain = getDomainType();
+  int64_t rank = domain.getRank();
+  AffineMap identity = b.getMultiDimIdentityMap(rank);
   // One generic input per way the region reads an input: directly, or
   // through a broadcast (as an indexing map).
   SmallVector<Value> inputs;
@@ -53,25 +109,53 @@ Value FusedOp::lowerToLinalg(OpBuilder &b) {
     if (readDirectly) {
       scalarIndex[argument] = inputs.size();
       inputs.push_back(input);
-      maps.push_back(b.getMultiDimIdentityMap(resultType.getRank()));
+      maps.push_back(identity);
     }
     for (Operation *user : argument.getUsers())
       if (auto broadcast = dyn_cast<BroadcastOp>(user)) {
         scalarIndex[broadcast] = inputs.size();
         inputs.push_back(input);
-        maps.push_back(broadcastReadMap(cast<RankedTensorType>(input.getType()),
-                                        resultType));
+        maps.push_back(
+            broadcastReadMap(cast<RankedTensorType>(input.getType()), domain));
       }
   }
-  return buildGeneric(
-      b, getLoc(), resultType, inputs, maps,
-      [&](OpBuilder &nested, Location loc, ValueRange scalars) {
+  // One output per yielded value; a reduction's output omits its axes and
+  // starts at the reduction's identity.
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  SmallVector<Value> outputs;
+  for (Value value : yield.getValues()) {
+    ReductionOpInterface reduction = reductionOf(value);
+    if (!reduction) {
+      outputs.push_back(emptyTensor(b, getLoc(), domain));
+      maps.push_back(identity);
+      continue;
+    }
+    SmallVector<int64_t> axes = reduction.getReducedAxes();
+    SmallVector<int64_t> keptShape;
+    SmallVector<AffineExpr> keptDims;
+    for (int64_t dim = 0; dim < rank; ++dim) {
+      if (llvm::is_contained(axes, dim)) {
+        iterators[dim] = utils::IteratorType::reduction;
+        continue;
+      }
+      keptShape.push_back(domain.getDimSize(dim));
+      keptDims.push_back(b.getAffineDimExpr(dim));
+    }
+    outputs.push_back(emptyTensor(
+        b, getLoc(), RankedTensorType::get(keptShape, domain.getElementType()),
+        reduction.getIdentity()));
+    maps.push_back(AffineMap::get(rank, 0, keptDims, b.getContext()));
+  }
+  auto generic = b.create<linalg::GenericOp>(
+      getLoc(), ValueRange(outputs).getTypes(), inputs, outputs, maps,
+      iterators, [&](OpBuilder &nested, Location loc, ValueRange scalars) {
         IRMapping values;
         for (auto [value, index] : scalarIndex)
           values.map(value, scalars[index]);
         for (Operation &op : body.without_terminator()) {
-          if (isa<BroadcastOp>(op))
-            continue; // read through its indexing map
+          if (isa<BroadcastOp, ReductionOpInterface>(op))
+            continue; // read through its indexing map; folded below
           Value result;
           if (auto constant = dyn_cast<ConstantOp>(op))
             result = nested.create<arith::ConstantOp>(
@@ -85,8 +169,25 @@ Value FusedOp::lowerToLinalg(OpBuilder &b) {
                 }));
           values.map(op.getResult(0), result);
         }
-        return values.lookup(cast<YieldOp>(body.getTerminator()).getValue());
+        ValueRange accumulators = scalars.take_back(outputs.size());
+        SmallVector<Value> yielded;
+        for (auto [value, accumulator] :
+             llvm::zip(yield.getValues(), accumulators)) {
+          Value element = values.lookup(domainValueOf(value));
+          ReductionOpInterface reduction = reductionOf(value);
+          yielded.push_back(reduction ? reduction.buildCombine(
+                                            nested, loc, accumulator, element)
+                                      : element);
+        }
+        nested.create<linalg::YieldOp>(loc, yielded);
       });
+  // A reduction with keepdims gets its size-1 axes back.
+  SmallVector<Value> results;
+  for (auto [computed, type] :
+       llvm::zip(generic.getResults(), getResultTypes()))
+    results.push_back(
+        buildReshape(b, getLoc(), computed, cast<RankedTensorType>(type)));
+  return results;
 }
 
 } // namespace gradc::grad

@@ -25,14 +25,11 @@ Value shiftByMax(OpBuilder &b, Location loc, Value x, int64_t axis) {
   return b.create<SubOp>(loc, x, spread);
 }
 
-/// sum(exp(shifted), axis), kept as size 1 and broadcast back.
+/// sum(exp(shifted), axis), kept as size 1.
 Value sumOfExp(OpBuilder &b, Location loc, Value shifted, int64_t axis) {
-  auto type = cast<RankedTensorType>(shifted.getType());
-  Value sum = b.create<ReduceSumOp>(loc, b.create<ExpOp>(loc, shifted),
-                                    b.getDenseI64ArrayAttr({axis}),
-                                    b.getBoolAttr(true));
-  return b.create<BroadcastOp>(loc, sum,
-                               b.getDenseI64ArrayAttr(type.getShape()));
+  return b.create<ReduceSumOp>(loc, b.create<ExpOp>(loc, shifted),
+                               b.getDenseI64ArrayAttr({axis}),
+                               b.getBoolAttr(true));
 }
 
 LogicalResult inferSoftmaxLike(std::optional<Location> loc, StringRef opName,
@@ -77,12 +74,13 @@ LogicalResult SoftmaxOp::inferReturnTypes(MLIRContext *,
                           adaptor.getAttributes(), results);
 }
 
-Value SoftmaxOp::lowerToLinalg(OpBuilder &b) {
+Value SoftmaxOp::decompose(OpBuilder &b) {
   int64_t axis = resolvedAxis(getAxis(), getInput());
   Value shifted = shiftByMax(b, getLoc(), getInput(), axis);
   Value numerator = b.create<ExpOp>(getLoc(), shifted);
+  Value sum = sumOfExp(b, getLoc(), shifted, axis);
   return b.create<DivOp>(getLoc(), numerator,
-                         sumOfExp(b, getLoc(), shifted, axis));
+                         broadcastTo(b, getLoc(), sum, getType()));
 }
 
 SmallVector<Value> SoftmaxOp::buildVJP(OpBuilder &b, Value g) {
@@ -102,12 +100,14 @@ LogicalResult LogSoftmaxOp::inferReturnTypes(MLIRContext *,
                           adaptor.getAttributes(), results);
 }
 
-Value LogSoftmaxOp::lowerToLinalg(OpBuilder &b) {
+Value LogSoftmaxOp::decompose(OpBuilder &b) {
   int64_t axis = resolvedAxis(getAxis(), getInput());
   Value shifted = shiftByMax(b, getLoc(), getInput(), axis);
+  // The log of each row's sum, taken before it is spread over the row.
   Value logSum =
       b.create<LogOp>(getLoc(), sumOfExp(b, getLoc(), shifted, axis));
-  return b.create<SubOp>(getLoc(), shifted, logSum);
+  return b.create<SubOp>(getLoc(), shifted,
+                         broadcastTo(b, getLoc(), logSum, getType()));
 }
 
 SmallVector<Value> LogSoftmaxOp::buildVJP(OpBuilder &b, Value g) {
@@ -157,11 +157,11 @@ LogicalResult OneHotOp::inferReturnTypes(MLIRContext *context,
 
 SmallVector<Value> OneHotOp::buildVJP(OpBuilder &, Value) { return {Value()}; }
 
-Value OneHotOp::lowerToLinalg(OpBuilder &b) {
+SmallVector<Value> OneHotOp::lowerToLinalg(OpBuilder &b) {
   AffineMap labelPerRow =
       AffineMap::get(2, 0, {b.getAffineDimExpr(0)}, b.getContext());
   Type elementType = getType().getElementType();
-  return buildGeneric(
+  return {buildGeneric(
       b, getLoc(), getType(), getLabels(), labelPerRow,
       [&](OpBuilder &nested, Location loc, ValueRange x) -> Value {
         Value column = nested.create<linalg::IndexOp>(loc, 1);
@@ -172,7 +172,7 @@ Value OneHotOp::lowerToLinalg(OpBuilder &b) {
         return nested.create<arith::SelectOp>(
             loc, hit, scalarConstant(nested, loc, elementType, 1.0),
             scalarConstant(nested, loc, elementType, 0.0));
-      });
+      })};
 }
 
 //===----------------------------------------------------------------------===//
@@ -210,7 +210,7 @@ static Value oneHotTargets(OpBuilder &b, SoftmaxCrossEntropyOp op) {
                             TypeAttr::get(logitsType.getElementType()));
 }
 
-Value SoftmaxCrossEntropyOp::lowerToLinalg(OpBuilder &b) {
+Value SoftmaxCrossEntropyOp::decompose(OpBuilder &b) {
   Location loc = getLoc();
   Value logProbs =
       b.create<LogSoftmaxOp>(loc, getLogits(), b.getI64IntegerAttr(-1));
@@ -256,7 +256,7 @@ LogicalResult MseOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
-Value MseOp::lowerToLinalg(OpBuilder &b) {
+Value MseOp::decompose(OpBuilder &b) {
   Value error = b.create<SubOp>(getLoc(), getPrediction(), getTarget());
   return b.create<ReduceMeanOp>(getLoc(),
                                 b.create<MulOp>(getLoc(), error, error),

@@ -48,7 +48,7 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
-Value MatmulOp::lowerToLinalg(OpBuilder &b) {
+SmallVector<Value> MatmulOp::lowerToLinalg(OpBuilder &b) {
   Location loc = getLoc();
   Value lhs = getLhs();
   bool transposeLhs = getTransposeLhs();
@@ -60,12 +60,12 @@ Value MatmulOp::lowerToLinalg(OpBuilder &b) {
   Value init = emptyTensor(b, loc, getType(), 0.0);
   SmallVector<Value> operands = {lhs, getRhs()};
   if (transposeLhs)
-    return b.create<linalg::MatmulTransposeAOp>(loc, operands, init)
-        .getResult(0);
+    return {
+        b.create<linalg::MatmulTransposeAOp>(loc, operands, init).getResult(0)};
   if (getTransposeRhs())
-    return b.create<linalg::MatmulTransposeBOp>(loc, operands, init)
-        .getResult(0);
-  return b.create<linalg::MatmulOp>(loc, operands, init).getResult(0);
+    return {
+        b.create<linalg::MatmulTransposeBOp>(loc, operands, init).getResult(0)};
+  return {b.create<linalg::MatmulOp>(loc, operands, init).getResult(0)};
 }
 
 SmallVector<Value> MatmulOp::buildVJP(OpBuilder &b, Value g) {

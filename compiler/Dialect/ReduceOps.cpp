@@ -68,16 +68,15 @@ template <typename ReduceOp> SmallVector<int64_t> axesOf(ReduceOp op) {
 }
 
 /// Reduces, then restores size-1 axes when keepdims asks for them.
-template <typename ReduceOp>
-Value lowerReduction(ReduceOp op, OpBuilder &b, double initValue,
-                     ScalarBodyFn combine) {
-  Value reduced = buildReduction(b, op.getLoc(), op.getInput(), axesOf(op),
-                                 initValue, combine);
-  return buildReshape(b, op.getLoc(), reduced, op.getType());
-}
-
-Value addScalars(OpBuilder &b, Location loc, ValueRange x) {
-  return b.create<arith::AddFOp>(loc, x[0], x[1]);
+Value lowerReduction(ReductionOpInterface op, OpBuilder &b) {
+  Location loc = op->getLoc();
+  Value reduced = buildReduction(
+      b, loc, op->getOperand(0), op.getReducedAxes(), op.getIdentity(),
+      [&](OpBuilder &nested, Location nestedLoc, ValueRange x) {
+        return op.buildCombine(nested, nestedLoc, x[0], x[1]);
+      });
+  return buildReshape(b, loc, reduced,
+                      cast<RankedTensorType>(op->getResult(0).getType()));
 }
 
 } // namespace
@@ -103,19 +102,35 @@ LogicalResult ReduceMaxOp::inferReturnTypes(MLIRContext *,
   return inferReduction<ReduceMaxOp>(loc, "reduce_max", adaptor, results);
 }
 
-Value ReduceSumOp::lowerToLinalg(OpBuilder &b) {
-  return lowerReduction(*this, b, 0.0, addScalars);
+double ReduceSumOp::getIdentity() { return 0.0; }
+
+Value ReduceSumOp::buildCombine(OpBuilder &b, Location loc, Value accumulator,
+                                Value element) {
+  return b.create<arith::AddFOp>(loc, accumulator, element);
 }
 
-Value ReduceMaxOp::lowerToLinalg(OpBuilder &b) {
-  return lowerReduction(
-      *this, b, -std::numeric_limits<double>::infinity(),
-      [](OpBuilder &nested, Location loc, ValueRange x) -> Value {
-        return nested.create<arith::MaximumFOp>(loc, x[0], x[1]);
-      });
+SmallVector<int64_t> ReduceSumOp::getReducedAxes() { return axesOf(*this); }
+
+SmallVector<Value> ReduceSumOp::lowerToLinalg(OpBuilder &b) {
+  return {lowerReduction(*this, b)};
 }
 
-Value ReduceMeanOp::lowerToLinalg(OpBuilder &b) {
+double ReduceMaxOp::getIdentity() {
+  return -std::numeric_limits<double>::infinity();
+}
+
+Value ReduceMaxOp::buildCombine(OpBuilder &b, Location loc, Value accumulator,
+                                Value element) {
+  return b.create<arith::MaximumFOp>(loc, accumulator, element);
+}
+
+SmallVector<int64_t> ReduceMaxOp::getReducedAxes() { return axesOf(*this); }
+
+SmallVector<Value> ReduceMaxOp::lowerToLinalg(OpBuilder &b) {
+  return {lowerReduction(*this, b)};
+}
+
+Value ReduceMeanOp::decompose(OpBuilder &b) {
   Value sum = b.create<ReduceSumOp>(getLoc(), getInput(), getAxesAttr(),
                                     getKeepdimsAttr());
   double count = static_cast<double>(getInput().getType().getNumElements()) /

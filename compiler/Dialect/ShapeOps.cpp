@@ -29,8 +29,8 @@ OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
 
 SmallVector<Value> ConstantOp::buildVJP(OpBuilder &, Value) { return {}; }
 
-Value ConstantOp::lowerToLinalg(OpBuilder &b) {
-  return b.create<arith::ConstantOp>(getLoc(), cast<TypedAttr>(getValue()));
+SmallVector<Value> ConstantOp::lowerToLinalg(OpBuilder &b) {
+  return {b.create<arith::ConstantOp>(getLoc(), cast<TypedAttr>(getValue()))};
 }
 
 //===----------------------------------------------------------------------===//
@@ -81,10 +81,11 @@ SmallVector<Value> BroadcastOp::buildVJP(OpBuilder &b, Value g) {
   return {sumToShape(b, getLoc(), g, getInput().getType())};
 }
 
-Value BroadcastOp::lowerToLinalg(OpBuilder &b) {
-  return buildGeneric(b, getLoc(), getType(), getInput(),
-                      broadcastReadMap(getInput().getType(), getType()),
-                      [](OpBuilder &, Location, ValueRange x) { return x[0]; });
+SmallVector<Value> BroadcastOp::lowerToLinalg(OpBuilder &b) {
+  return {
+      buildGeneric(b, getLoc(), getType(), getInput(),
+                   broadcastReadMap(getInput().getType(), getType()),
+                   [](OpBuilder &, Location, ValueRange x) { return x[0]; })};
 }
 
 //===----------------------------------------------------------------------===//
@@ -143,11 +144,11 @@ SmallVector<Value> TransposeOp::buildVJP(OpBuilder &b, Value g) {
   return {b.create<TransposeOp>(getLoc(), g, b.getDenseI64ArrayAttr(inverse))};
 }
 
-Value TransposeOp::lowerToLinalg(OpBuilder &b) {
+SmallVector<Value> TransposeOp::lowerToLinalg(OpBuilder &b) {
   SmallVector<int64_t> perm = permutationOf(getPerm(), getType().getRank());
   Value init = emptyTensor(b, getLoc(), getType());
-  return b.create<linalg::TransposeOp>(getLoc(), getInput(), init, perm)
-      .getResult()[0];
+  return {b.create<linalg::TransposeOp>(getLoc(), getInput(), init, perm)
+              .getResult()[0]};
 }
 
 namespace {
@@ -249,8 +250,8 @@ SmallVector<Value> ReshapeOp::buildVJP(OpBuilder &b, Value g) {
       getLoc(), g, b.getDenseI64ArrayAttr(getInput().getType().getShape()))};
 }
 
-Value ReshapeOp::lowerToLinalg(OpBuilder &b) {
-  return buildReshape(b, getLoc(), getInput(), getType());
+SmallVector<Value> ReshapeOp::lowerToLinalg(OpBuilder &b) {
+  return {buildReshape(b, getLoc(), getInput(), getType())};
 }
 
 } // namespace gradc::grad

@@ -1,15 +1,21 @@
-//===- Fuse.cpp - elementwise fusion
-//---------------------------------------===//
+//===- Fuse.cpp - elementwise and reduction fusion ------------------------===//
 //
-// Groups chains of elementwise ops into grad.fused ops, each one loop nest.
+// Groups chains of elementwise ops, and the reductions they feed, into
+// grad.fused ops, each one loop nest.
+//
 // The policy: a value is materialized (a group's result) when something
-// other than an elementwise op uses it, or when it is expensive to compute
-// and used more than once. Everything else is computed inside the groups
-// that use it: cheap ops (add, mul, relu, ...) may be recomputed per
-// consumer, which costs less than a round trip through memory, while
-// expensive ones (exp, log, div, ...) never are. Broadcasts become indexing
-// maps and splat constants scalars, so neither is ever materialized for an
-// elementwise consumer.
+// other than an elementwise op or a reduction uses it, or when it is
+// expensive to compute and used more than once. Everything else is
+// computed inside the groups that use it: cheap ops (add, mul, relu, ...)
+// may be recomputed per consumer, which costs less than a round trip
+// through memory, while expensive ones (exp, log, div, ...) never are.
+// Broadcasts become indexing maps and splat constants scalars, so neither
+// is ever materialized for an elementwise consumer.
+//
+// A reduction either ends the group that computes its input (sum of an
+// inlined chain), or, when its input is materialized by a group anyway
+// (a bias gradient that GEMMs read too, softmax's exp), becomes one more
+// result of that group, accumulated as the elements are stored.
 //
 //===----------------------------------------------------------------------===//
 #include "gradc/Pipeline/Passes.h"
@@ -32,30 +38,37 @@ bool isSplatConstant(Operation *op) {
   return constant && isa<SplatElementsAttr>(constant.getValue());
 }
 
-bool onlyElementwiseUsers(Operation *op) {
-  return llvm::all_of(op->getUsers(), [](Operation *user) {
-    return isa<grad::ElementwiseOpInterface>(user);
-  });
+/// Ops that compute their result inside the consumer's loop nest.
+bool isFusableConsumer(Operation *op) {
+  return isa<grad::ElementwiseOpInterface, grad::ReductionOpInterface>(op);
 }
 
 /// Whether `op`'s result is computed inside the groups that use it rather
 /// than stored.
 bool isInlined(Operation *op) {
-  if (isa<grad::BroadcastOp>(op) || isSplatConstant(op))
-    return !op->use_empty() && onlyElementwiseUsers(op);
-  auto elementwise = dyn_cast<grad::ElementwiseOpInterface>(op);
-  if (!elementwise || op->use_empty() || !onlyElementwiseUsers(op))
+  if (op->use_empty() || !llvm::all_of(op->getUsers(), isFusableConsumer))
     return false;
-  return op->hasOneUse() || !elementwise.isExpensive();
+  if (isa<grad::BroadcastOp>(op) || isSplatConstant(op))
+    return llvm::none_of(op->getUsers(), [](Operation *user) {
+      return isa<grad::ReductionOpInterface>(user);
+    });
+  auto elementwise = dyn_cast<grad::ElementwiseOpInterface>(op);
+  return elementwise && (op->hasOneUse() || !elementwise.isExpensive());
 }
 
-/// The ops computed in the group that materializes `root`.
-llvm::SetVector<Operation *> groupOf(Operation *root) {
-  llvm::SetVector<Operation *> group;
+/// The ops of one loop nest: `roots` are its results, in program order.
+struct Group {
+  SmallVector<Operation *> roots;
+  llvm::SetVector<Operation *> ops;
+};
+
+/// Adds `root` and the inlined ops it is computed from to `group`.
+void addRoot(Group &group, Operation *root) {
+  group.roots.push_back(root);
   SmallVector<Operation *> work = {root};
   while (!work.empty()) {
     Operation *op = work.pop_back_val();
-    if (!group.insert(op))
+    if (!group.ops.insert(op))
       continue;
     // A broadcast's input is read through an indexing map: not fused.
     if (isa<grad::BroadcastOp>(op))
@@ -65,31 +78,71 @@ llvm::SetVector<Operation *> groupOf(Operation *root) {
         if (isInlined(producer))
           work.push_back(producer);
   }
-  return group;
 }
 
-/// Replaces `root` by a grad.fused op computing its group.
-void fuse(Operation *root, const llvm::SetVector<Operation *> &group) {
+/// Whether `reduction` can join `group`: all reductions of a loop nest
+/// share its reduced axes.
+bool canJoin(const Group &group, grad::ReductionOpInterface reduction) {
+  return llvm::all_of(group.roots, [&](Operation *root) {
+    auto other = dyn_cast<grad::ReductionOpInterface>(root);
+    return !other || other.getReducedAxes() == reduction.getReducedAxes();
+  });
+}
+
+/// The loop nests of `block`, found in program order.
+SmallVector<Group> findGroups(Block &block) {
+  SmallVector<Group> groups;
+  DenseMap<Operation *, size_t> groupOfRoot;
+  for (Operation &op : block) {
+    if (isa<grad::ElementwiseOpInterface>(op) && !isInlined(&op)) {
+      groupOfRoot[&op] = groups.size();
+      addRoot(groups.emplace_back(), &op);
+      continue;
+    }
+    auto reduction = dyn_cast<grad::ReductionOpInterface>(op);
+    if (!reduction)
+      continue;
+    Operation *producer = op.getOperand(0).getDefiningOp();
+    auto materialized = groupOfRoot.find(producer);
+    if (materialized != groupOfRoot.end() &&
+        canJoin(groups[materialized->second], reduction)) {
+      addRoot(groups[materialized->second], &op);
+    } else if (producer && isInlined(producer)) {
+      groupOfRoot[&op] = groups.size();
+      addRoot(groups.emplace_back(), &op);
+    }
+  }
+  return groups;
+}
+
+/// Replaces the roots of `group` by one grad.fused op computing them.
+void fuse(const Group &group) {
   // Inputs: values the group reads but does not compute.
   llvm::SetVector<Value> inputs;
-  for (Operation *op : group)
+  for (Operation *op : group.ops)
     for (Value operand : op->getOperands())
-      if (!group.contains(operand.getDefiningOp()))
+      if (!group.ops.contains(operand.getDefiningOp()))
         inputs.insert(operand);
-  OpBuilder builder(root);
+  Operation *first = group.roots.front();
+  SmallVector<Value> roots = llvm::map_to_vector(
+      group.roots, [](Operation *root) -> Value { return root->getResult(0); });
+  OpBuilder builder(first);
   auto fused = builder.create<grad::FusedOp>(
-      root->getLoc(), root->getResult(0).getType(), inputs.getArrayRef());
+      first->getLoc(), ValueRange(roots).getTypes(), inputs.getArrayRef());
   Block *body = builder.createBlock(&fused.getBody());
   IRMapping mapping;
   for (Value input : inputs)
     mapping.map(input, body->addArgument(input.getType(), input.getLoc()));
   // Clone in program order so producers come before their users.
-  for (Operation &op : *root->getBlock())
-    if (group.contains(&op))
+  for (Operation &op : *first->getBlock())
+    if (group.ops.contains(&op))
       builder.clone(op, mapping);
-  builder.create<grad::YieldOp>(root->getLoc(),
-                                mapping.lookup(root->getResult(0)));
-  root->getResult(0).replaceAllUsesWith(fused.getResult());
+  builder.create<grad::YieldOp>(first->getLoc(),
+                                llvm::map_to_vector(roots, [&](Value root) {
+                                  return mapping.lookup(root);
+                                }));
+  for (auto [root, result] : llvm::zip(roots, fused.getResults()))
+    root.replaceAllUsesWith(result);
 }
 
 /// Erases ops left without users, last first.
@@ -109,15 +162,9 @@ struct GradFusePass : impl::GradFuseBase<GradFusePass> {
       if (function.isExternal())
         return;
       Block &block = function.getBody().front();
-      SmallVector<std::pair<Operation *, llvm::SetVector<Operation *>>> groups;
-      for (Operation &op : block)
-        if (isa<grad::ElementwiseOpInterface>(op) && !isInlined(&op)) {
-          auto group = groupOf(&op);
-          if (group.size() > 1)
-            groups.emplace_back(&op, std::move(group));
-        }
-      for (auto &[root, group] : groups)
-        fuse(root, group);
+      for (const Group &group : findGroups(block))
+        if (group.ops.size() > 1)
+          fuse(group);
       eraseDead(block);
     });
   }

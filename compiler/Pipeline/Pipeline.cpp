@@ -82,11 +82,13 @@ const std::vector<PipelineStep> &pipelineSteps() {
       // 3. The optimizer update: the whole training step in one function.
       {"grad-optimizer", "derive the training step",
        pass<createGradOptimizer>()},
+      {"grad-decompose", "softmax and losses into simpler grad ops",
+       pass<createGradDecompose>()},
       {"canonicalize", "fold constants and algebraic identities",
        pass<createCanonicalizerPass>()},
       {"cse", "merge identical computations", pass<createCSEPass>()},
       // 4. Fusion.
-      {"grad-fuse", "fuse elementwise chains into one loop each",
+      {"grad-fuse", "fuse elementwise chains and reductions into loops",
        pass<createGradFuse>()},
       // 5. Buffers.
       {"grad-to-linalg", "lower grad ops to linalg on tensors",

@@ -28,27 +28,6 @@ module attributes {grad.stage = "grad-fuse"} {
     return %p, %ta, %tb : tensor<4x2xf32>, tensor<8x2xf32>, tensor<4x8xf32>
   }
 
-  // CHECK-LABEL: func.func @softmax
-  func.func @softmax(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
-    // The maximum is subtracted before exp, so large logits cannot overflow.
-    // CHECK: linalg.fill ins(%{{.*}} : f32)
-    // CHECK: linalg.generic
-    // CHECK-SAME: iterator_types = ["parallel", "reduction"]
-    // CHECK: arith.maximumf
-    // CHECK: arith.subf
-    // CHECK: math.exp
-    // CHECK: arith.divf
-    %s = grad.softmax %x : tensor<4x8xf32>
-    return %s : tensor<4x8xf32>
-  }
-
-  // CHECK-LABEL: func.func @reduce_keepdims
-  func.func @reduce_keepdims(%x: tensor<4x8xf32>) -> tensor<4x1xf32> {
-    // CHECK: linalg.generic
-    // CHECK: tensor.expand_shape %{{.*}} {{\[\[}}0, 1]] output_shape [4, 1]
-    %m = grad.reduce_mean %x {axes = array<i64: 1>, keepdims = true} : tensor<4x8xf32> -> tensor<4x1xf32>
-    return %m : tensor<4x1xf32>
-  }
   // A fused group is one loop nest; its broadcast input is read through an
   // indexing map and its constant is a scalar.
   // CHECK-LABEL: func.func @fused
@@ -68,6 +47,28 @@ module attributes {grad.stage = "grad-fuse"} {
       grad.yield %u : tensor<4x8xf32>
     }
     return %r : tensor<4x8xf32>
+  }
+
+  // A fused group with a reduction: one generic with two outputs, the
+  // stored values and the column sums accumulated from the same elements.
+  // CHECK-LABEL: func.func @fused_reduction
+  func.func @fused_reduction(%x: tensor<4x8xf32>, %y: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<1x8xf32>) {
+    // CHECK: %[[ZERO:.*]] = linalg.fill
+    // CHECK: %[[R:.*]]:2 = linalg.generic
+    // CHECK-SAME: iterator_types = ["reduction", "parallel"]
+    // CHECK-SAME: outs(%{{.*}}, %[[ZERO]] : tensor<4x8xf32>, tensor<8xf32>)
+    // CHECK: %[[P:.*]] = arith.mulf
+    // CHECK: %[[S:.*]] = arith.addf %{{.*}}, %[[P]]
+    // CHECK: linalg.yield %[[P]], %[[S]]
+    // CHECK-NOT: linalg.generic
+    // CHECK: tensor.expand_shape %[[R]]#1
+    %r:2 = grad.fused(%x, %y) : (tensor<4x8xf32>, tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<1x8xf32>) {
+    ^bb0(%a0: tensor<4x8xf32>, %a1: tensor<4x8xf32>):
+      %p = grad.mul %a0, %a1 : tensor<4x8xf32>
+      %s = grad.reduce_sum %p {axes = array<i64: 0>, keepdims = true} : tensor<4x8xf32> -> tensor<1x8xf32>
+      grad.yield %p, %s : tensor<4x8xf32>, tensor<1x8xf32>
+    }
+    return %r#0, %r#1 : tensor<4x8xf32>, tensor<1x8xf32>
   }
   // CHECK-NOT: grad.
 }

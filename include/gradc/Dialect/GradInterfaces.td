@@ -40,9 +40,45 @@ def Grad_LowerToLinalgOpInterface : OpInterface<"LowerToLinalgOpInterface"> {
   let cppNamespace = "::gradc::grad";
   let methods = [
     InterfaceMethod<
-      "Builds the replacement of this op's single result at the builder's "
-      "insertion point and returns it.",
-      "::mlir::Value", "lowerToLinalg", (ins "::mlir::OpBuilder &":$b)>,
+      "Builds the replacement of this op's results at the builder's "
+      "insertion point and returns them.",
+      "::llvm::SmallVector<::mlir::Value>", "lowerToLinalg",
+      (ins "::mlir::OpBuilder &":$b)>,
+  ];
+}
+
+def Grad_DecomposeOpInterface : OpInterface<"DecomposeOpInterface"> {
+  let description = [{
+    A composite op (softmax, a loss, a mean) that grad-decompose rewrites
+    into simpler grad ops once its gradient has been derived, so that CSE
+    can share its parts between the forward and backward graphs and fusion
+    can put them in loops with their neighbours.
+  }];
+  let cppNamespace = "::gradc::grad";
+  let methods = [
+    InterfaceMethod<
+      "Builds this op's single result from simpler grad ops at the "
+      "builder's insertion point and returns it.",
+      "::mlir::Value", "decompose", (ins "::mlir::OpBuilder &":$b)>,
+  ];
+}
+
+def Grad_ReductionOpInterface : OpInterface<"ReductionOpInterface"> {
+  let description = [{
+    A reduction that folds elements into an accumulator one at a time, so
+    fusion can compute its input in the same loop nest.
+  }];
+  let cppNamespace = "::gradc::grad";
+  let methods = [
+    InterfaceMethod<"The accumulator's starting value.", "double",
+                    "getIdentity", (ins)>,
+    InterfaceMethod<
+      "Builds the accumulator after folding in one element.",
+      "::mlir::Value", "buildCombine",
+      (ins "::mlir::OpBuilder &":$b, "::mlir::Location":$loc,
+           "::mlir::Value":$accumulator, "::mlir::Value":$element)>,
+    InterfaceMethod<"The sorted axes reduced over.",
+                    "::llvm::SmallVector<int64_t>", "getReducedAxes", (ins)>,
   ];
 }
 

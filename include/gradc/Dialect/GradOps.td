@@ -127,6 +127,13 @@ class Grad_LoweredOp<string mnemonic, list<Trait> traits = []>
            DeclareOpInterfaceMethods<Grad_LowerToLinalgOpInterface>,
            DeclareOpInterfaceMethods<Grad_VJPOpInterface>])>;
 
+// Rewritten into simpler grad ops by grad-decompose, after autodiff.
+class Grad_CompositeOp<string mnemonic, list<Trait> traits = []>
+    : Grad_Op<mnemonic, !listconcat(traits,
+          [InferTypeOpAdaptor,
+           DeclareOpInterfaceMethods<Grad_DecomposeOpInterface>,
+           DeclareOpInterfaceMethods<Grad_VJPOpInterface>])>;
+
 def Grad_BroadcastOp : Grad_LoweredOp<"broadcast"> {
   let summary = "NumPy-style broadcast to a larger shape";
   let description = [{
@@ -161,8 +168,13 @@ def Grad_ReshapeOp : Grad_LoweredOp<"reshape"> {
 // Reductions
 //===----------------------------------------------------------------------===//
 
-class Grad_ReduceOp<string mnemonic, string summaryText>
-    : Grad_LoweredOp<mnemonic> {
+class Grad_ReduceOp<string mnemonic, string summaryText,
+                    list<Trait> traits = [
+                      InferTypeOpAdaptor,
+                      DeclareOpInterfaceMethods<Grad_ReductionOpInterface>,
+                      DeclareOpInterfaceMethods<Grad_LowerToLinalgOpInterface>,
+                      DeclareOpInterfaceMethods<Grad_VJPOpInterface>]>
+    : Grad_Op<mnemonic, traits> {
   let summary = summaryText;
   let description = [{
     Reduces over `axes` (every axis when absent; negative axes count from
@@ -176,7 +188,9 @@ class Grad_ReduceOp<string mnemonic, string summaryText>
 }
 
 def Grad_ReduceSumOp : Grad_ReduceOp<"reduce_sum", "Sum over axes">;
-def Grad_ReduceMeanOp : Grad_ReduceOp<"reduce_mean", "Mean over axes">;
+def Grad_ReduceMeanOp : Grad_ReduceOp<"reduce_mean", "Mean over axes",
+    [InferTypeOpAdaptor, DeclareOpInterfaceMethods<Grad_DecomposeOpInterface>,
+     DeclareOpInterfaceMethods<Grad_VJPOpInterface>]>;
 def Grad_ReduceMaxOp : Grad_ReduceOp<"reduce_max", "Maximum over axes">;
 
 //===----------------------------------------------------------------------===//
@@ -203,7 +217,7 @@ def Grad_MatmulOp : Grad_LoweredOp<"matmul"> {
 // Activations over an axis, and losses
 //===----------------------------------------------------------------------===//
 
-def Grad_SoftmaxOp : Grad_LoweredOp<"softmax"> {
+def Grad_SoftmaxOp : Grad_CompositeOp<"softmax"> {
   let summary = "exp(x - max) / sum(exp(x - max)) along `axis`";
   let arguments = (ins Grad_FloatTensor:$input,
                        DefaultValuedAttr<I64Attr, "-1">:$axis);
@@ -211,7 +225,7 @@ def Grad_SoftmaxOp : Grad_LoweredOp<"softmax"> {
   let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 
-def Grad_LogSoftmaxOp : Grad_LoweredOp<"log_softmax"> {
+def Grad_LogSoftmaxOp : Grad_CompositeOp<"log_softmax"> {
   let summary = "x - max - log(sum(exp(x - max))) along `axis`";
   let arguments = (ins Grad_FloatTensor:$input,
                        DefaultValuedAttr<I64Attr, "-1">:$axis);
@@ -227,7 +241,7 @@ def Grad_OneHotOp : Grad_LoweredOp<"one_hot"> {
   let assemblyFormat = "$labels attr-dict `:` type($labels) `->` type($result)";
 }
 
-def Grad_SoftmaxCrossEntropyOp : Grad_LoweredOp<"softmax_cross_entropy"> {
+def Grad_SoftmaxCrossEntropyOp : Grad_CompositeOp<"softmax_cross_entropy"> {
   let summary = "Mean cross-entropy of softmax(logits [N, C]) and labels [N]";
   let arguments = (ins Grad_FloatTensor:$logits, Grad_IntTensor:$labels);
   let results = (outs Grad_FloatTensor:$result);
@@ -236,7 +250,7 @@ def Grad_SoftmaxCrossEntropyOp : Grad_LoweredOp<"softmax_cross_entropy"> {
   }];
 }
 
-def Grad_MseOp : Grad_LoweredOp<"mse", [AllTypesMatch<["prediction", "target"]>]> {
+def Grad_MseOp : Grad_CompositeOp<"mse", [AllTypesMatch<["prediction", "target"]>]> {
   let summary = "Mean of (prediction - target)^2 over all elements";
   let arguments = (ins Grad_FloatTensor:$prediction, Grad_FloatTensor:$target);
   let results = (outs Grad_FloatTensor:$result);
@@ -249,27 +263,36 @@ def Grad_MseOp : Grad_LoweredOp<"mse", [AllTypesMatch<["prediction", "target"]>]
 
 def Grad_FusedOp : Grad_Op<"fused", [IsolatedFromAbove,
     DeclareOpInterfaceMethods<Grad_LowerToLinalgOpInterface>]> {
-  let summary = "Elementwise ops computed together in one loop nest";
+  let summary = "Elementwise ops and their reductions in one loop nest";
   let description = [{
     Made by grad-fuse. The region holds ordinary grad elementwise ops (and
-    broadcasts of the inputs, and splat constants) on tensors of the result's
-    shape; it lowers to a single linalg.generic whose body composes the ops'
-    scalar bodies, reading broadcast inputs through indexing maps.
+    broadcasts of the inputs, and splat constants) on tensors of one shape,
+    the loop domain, and optionally reductions (reduce_sum, reduce_max) of
+    those values over the same axes. It yields one or more values: each is
+    a domain-shaped value or a reduction. It lowers to a single
+    linalg.generic whose body composes the ops' scalar bodies, reading
+    broadcast inputs through indexing maps and folding each reduction into
+    its accumulator as the elements are computed.
   }];
   let arguments = (ins Variadic<Grad_Tensor>:$inputs);
-  let results = (outs Grad_FloatTensor:$result);
+  let results = (outs Variadic<Grad_FloatTensor>:$results);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = [{
-    `(` $inputs `)` attr-dict `:` functional-type($inputs, $result) $body
+    `(` $inputs `)` attr-dict `:` functional-type($inputs, $results) $body
   }];
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The shape of the loop nest: every non-reduction value in the region
+    /// has this type.
+    ::mlir::RankedTensorType getDomainType();
+  }];
 }
 
 def Grad_YieldOp : Op<Grad_Dialect, "yield",
     [Pure, Terminator, ReturnLike, HasParent<"FusedOp">]> {
-  let summary = "The value a grad.fused region computes";
-  let arguments = (ins Grad_FloatTensor:$value);
-  let assemblyFormat = "$value attr-dict `:` type($value)";
+  let summary = "The values a grad.fused region computes";
+  let arguments = (ins Variadic<Grad_FloatTensor>:$values);
+  let assemblyFormat = "$values attr-dict `:` type($values)";
 }
 
 #endif // GRADC_DIALECT_GRADOPS_TD

@@ -30,13 +30,25 @@ def GradOptimizer : Pass<"grad-optimizer", "mlir::ModuleOp"> {
   let dependentDialects = ["gradc::grad::GradDialect", "mlir::func::FuncDialect"];
 }
 
-def GradFuse : Pass<"grad-fuse", "mlir::ModuleOp"> {
-  let summary = "Fuse chains of elementwise ops into grad.fused groups";
+def GradDecompose : Pass<"grad-decompose", "mlir::ModuleOp"> {
+  let summary = "Rewrite composite ops (softmax, losses, means) into simpler grad ops";
   let description = [{
-    Each group becomes one loop nest. A value is stored only when a
-    non-elementwise op uses it, or when it is expensive and used more than
-    once; cheap ops are recomputed per consumer, broadcasts become indexing
-    maps and splat constants scalars.
+    Runs after autodiff, so gradients still use each composite op's own
+    stable VJP rule. Afterwards the forward loss and the backward softmax
+    share their row maximum, shift and exponentials through CSE, and
+    fusion sees every elementwise step and reduction.
+  }];
+  let dependentDialects = ["gradc::grad::GradDialect"];
+}
+
+def GradFuse : Pass<"grad-fuse", "mlir::ModuleOp"> {
+  let summary = "Fuse elementwise chains and their reductions into grad.fused groups";
+  let description = [{
+    Each group becomes one loop nest. A value is stored only when an op
+    other than an elementwise op or a reduction uses it, or when it is
+    expensive and used more than once; cheap ops are recomputed per
+    consumer, broadcasts become indexing maps and splat constants scalars.
+    A reduction joins the group that computes its input.
   }];
   let dependentDialects = ["gradc::grad::GradDialect"];
 }
