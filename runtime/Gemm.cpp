@@ -1,4 +1,5 @@
 //===- Gemm.cpp - matrix products for generated code, through Eigen -------===//
+#include "Threads.h"
 #include "gradc/Runtime/Runtime.h"
 
 // A training step must not touch the heap: Eigen's GEMM packs its operands
@@ -25,15 +26,12 @@ template <typename T>
 using RowMajor =
     Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-/// Threads a large GEMM may use (0: one per core).
-int configuredThreads = 0;
-
 /// Below about 4M multiply-adds, waking a second thread costs more than it
 /// saves (measured with mlp_small's 32x784x128 products).
 int threadsFor(int64_t m, int64_t n, int64_t k) {
   if (m * n * k < (int64_t{1} << 22))
     return 1;
-  return configuredThreads > 0 ? configuredThreads : omp_get_max_threads();
+  return gradc::rt::kernelThreads();
 }
 
 template <typename T>
@@ -89,10 +87,6 @@ void matmul(const T *lhs, const T *rhs, T *out, int64_t m, int64_t n, int64_t k,
 }
 
 } // namespace
-
-extern "C" void gradc_set_threads(int32_t threads) {
-  configuredThreads = threads > 0 ? threads : 0;
-}
 
 extern "C" void gradc_matmul_f32(const float *lhs, const float *rhs, float *out,
                                  int64_t m, int64_t n, int64_t k,

@@ -104,14 +104,16 @@ const std::vector<PipelineStep> &pipelineSteps() {
       // 6. Code generation.
       {"grad-gemm-to-runtime", "matmuls to the runtime's GEMM",
        pass<createGemmToRuntime>()},
+      {"grad-outline-parallel", "large loop nests into functions over rows",
+       pass<createOutlineParallel>()},
       {"convert-linalg-to-loops", "remaining linalg ops to loops",
        pass<createConvertLinalgToLoopsPass>()},
+      {"expand-strided-metadata", "buffer views to plain address arithmetic",
+       pass<memref::createExpandStridedMetadataPass>()},
       {"lower-affine", "affine ops to arith/scf",
        pass<createLowerAffinePass>()},
       {"convert-scf-to-cf", "structured loops to branches",
        pass<createConvertSCFToCFPass>()},
-      {"expand-strided-metadata", "buffer views to plain address arithmetic",
-       pass<memref::createExpandStridedMetadataPass>()},
       {"convert-math-to-llvm", "math ops to LLVM intrinsics",
        pass<createConvertMathToLLVMPass>()},
       {"convert-math-to-libm", "remaining math ops to libm calls",
@@ -126,6 +128,8 @@ const std::vector<PipelineStep> &pipelineSteps() {
        pass<createConvertControlFlowToLLVMPass>()},
       {"reconcile-unrealized-casts", "drop conversion leftovers",
        pass<createReconcileUnrealizedCastsPass>()},
+      {"grad-dispatch-parallel", "row slices onto the runtime's threads",
+       pass<createDispatchParallel>()},
   };
   return steps;
 }
@@ -134,7 +138,7 @@ std::optional<size_t> findStep(llvm::StringRef name) {
   llvm::StringRef stepName = llvm::StringSwitch<llvm::StringRef>(name)
                                  .Case("grad", "cse")
                                  .Case("linalg", "grad-to-linalg")
-                                 .Case("llvm", "reconcile-unrealized-casts")
+                                 .Case("llvm", "grad-dispatch-parallel")
                                  .Default(name);
   const auto &steps = pipelineSteps();
   for (size_t index = 0; index < steps.size(); ++index)

@@ -109,4 +109,35 @@ def GemmToRuntime : Pass<"grad-gemm-to-runtime", "mlir::ModuleOp"> {
   ];
 }
 
+def OutlineParallel : Pass<"grad-outline-parallel", "mlir::ModuleOp"> {
+  let summary = "Move large loop nests into functions over a slice of rows";
+  let description = [{
+    After the GEMMs became runtime calls: a linalg.generic on buffers whose
+    outermost loop is parallel and whose iteration space has at least
+    `min-elements` points moves into a private function
+    `(begin, end, buffers...)` marked grad.parallel_body, computing rows
+    [begin, end) of that loop through subviews; it is called over all rows.
+    grad-dispatch-parallel later runs those calls on the runtime's threads.
+  }];
+  let options = [
+    Option<"minElements", "min-elements", "int64_t", /*default=*/"1 << 15",
+           "Smallest iteration space worth waking a second thread for">,
+  ];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::func::FuncDialect",
+    "mlir::memref::MemRefDialect"
+  ];
+}
+
+def DispatchParallel : Pass<"grad-dispatch-parallel", "mlir::ModuleOp"> {
+  let summary = "Run calls of parallel loop bodies through gradc_parallel_for";
+  let description = [{
+    On the LLVM dialect: gives each function grad-outline-parallel made a
+    thunk of the runtime's loop-body type and turns each call of it into
+    gradc_parallel_for(thunk, buffers, begin, end), which splits the rows
+    across the runtime's threads.
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
 #endif // GRADC_PIPELINE_PASSES_TD

@@ -24,9 +24,18 @@ void gradc_matmul_f64(const double *lhs, const double *rhs, double *out,
                       int64_t m, int64_t n, int64_t k, int32_t transpose_lhs,
                       int32_t transpose_rhs, int32_t accumulate);
 
-/* Threads the runtime's kernels may use (the GEMM's); 0 means one per
- * core. */
+/* Threads the runtime's kernels (GEMMs, parallel loops) may use; 0 means
+ * one per core. */
 void gradc_set_threads(int32_t threads);
+
+/* One slice [begin, end) of a generated loop nest's outermost loop, reading
+ * and writing the buffers whose addresses `buffers` holds. */
+typedef void (*gradc_loop_body)(void **buffers, int64_t begin, int64_t end);
+
+/* Runs body over [begin, end) split into one slice per thread; returns when
+ * every slice is done. */
+void gradc_parallel_for(gradc_loop_body body, void **buffers, int64_t begin,
+                        int64_t end);
 
 /* Every function above by name, for registering with a JIT; the list ends
  * with a null name. */
