@@ -8,19 +8,13 @@
 #define EIGEN_STACK_ALLOCATION_LIMIT (4 * 1024 * 1024)
 #include <Eigen/Core>
 
-#include <cstdlib>
-#include <omp.h>
+#include <utility>
+
+// Eigen is built without OpenMP, so its products are serial: the runtime
+// splits a large GEMM across its own threads, each packing its blocks on its
+// own (8 MB) stack.
 
 namespace {
-
-/// Runs before any parallel region: OpenMP worker threads pack their blocks
-/// on their own stacks, so give them room (unless the user chose a size);
-/// and Eigen stays serial, since the runtime splits GEMMs across threads.
-const bool configured = [] {
-  setenv("OMP_STACKSIZE", "32M", 0);
-  Eigen::setNbThreads(1);
-  return true;
-}();
 
 template <typename T>
 using RowMajor =
@@ -72,18 +66,16 @@ void matmul(const T *lhs, const T *rhs, T *out, int64_t m, int64_t n, int64_t k,
     else
       slice(begin, size, a, b);
   };
-  int threads = threadsFor(m, n, k);
-  if (threads <= 1) {
-    compute(0, extent);
-    return;
-  }
-#pragma omp parallel num_threads(threads)
-  {
-    int64_t parts = omp_get_num_threads(), part = omp_get_thread_num();
-    int64_t begin = extent * part / parts, end = extent * (part + 1) / parts;
+  auto part = [](void *context, int index, int parts) {
+    auto &[computeSlice, extent] =
+        *static_cast<std::pair<decltype(compute) *, int64_t> *>(context);
+    int64_t begin = extent * index / parts;
+    int64_t end = extent * (index + 1) / parts;
     if (end > begin)
-      compute(begin, end - begin);
-  }
+      (*computeSlice)(begin, end - begin);
+  };
+  std::pair<decltype(compute) *, int64_t> context(&compute, extent);
+  gradc::rt::runParts(threadsFor(m, n, k), part, &context);
 }
 
 } // namespace

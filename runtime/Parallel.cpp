@@ -1,44 +1,159 @@
-//===- Parallel.cpp - splitting generated loops across threads ------------===//
+//===- Parallel.cpp - the runtime's worker threads ------------------------===//
 //
-// Generated code hands large loop nests to gradc_parallel_for, which runs
-// slices of the outermost loop on OpenMP's thread pool. The pool is built
-// once; a parallel region then allocates nothing, so training steps stay
-// free of heap allocations.
+// GEMMs and large generated loop nests split their work across a pool of
+// threads started once. A training step must not touch the heap, and
+// dispatching work must cost far less than the ~30 us loops it splits, so
+// workers spin briefly on a generation counter before sleeping on a
+// condition variable; neither path allocates.
+//
+// The pool is ours rather than OpenMP's so that programs built by gradc
+// depend on no OpenMP runtime (Debian's clang ships libomp only as a
+// shared library under /usr/lib/llvm-19).
 //
 //===----------------------------------------------------------------------===//
 #include "Threads.h"
 #include "gradc/Runtime/Runtime.h"
 
-#include <omp.h>
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
 
+namespace gradc::rt {
 namespace {
-int configuredThreads = 0;
-} // namespace
 
-int gradc::rt::kernelThreads() {
-  return configuredThreads > 0 ? configuredThreads : omp_get_max_threads();
+std::atomic<int> configuredThreads{0};
+
+class Pool {
+public:
+  explicit Pool(int workers) {
+    for (int index = 0; index < workers; ++index)
+      threads.emplace_back([this, index] { serve(index + 1); });
+  }
+  ~Pool() {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      stopping = true;
+      generation.fetch_add(1, std::memory_order_release);
+    }
+    wake.notify_all();
+    for (std::thread &thread : threads)
+      thread.join();
+  }
+
+  int size() const { return static_cast<int>(threads.size()) + 1; }
+
+  void run(int parts, void (*work)(void *, int, int), void *context) {
+    std::lock_guard<std::mutex> exclusive(callers); // one job at a time
+    job = {work, context, parts};
+    // Every worker acknowledges every job, idle or not, so none can still
+    // be reading `job` when the next one is written.
+    pending.store(static_cast<int>(threads.size()), std::memory_order_relaxed);
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      generation.fetch_add(1, std::memory_order_release);
+    }
+    wake.notify_all();
+    work(context, 0, parts);
+    while (pending.load(std::memory_order_acquire) != 0)
+      std::this_thread::yield();
+  }
+
+private:
+  struct Job {
+    void (*work)(void *, int, int) = nullptr;
+    void *context = nullptr;
+    int parts = 0;
+  };
+
+  /// Waits for the generation to move past `seen`: spinning first, since
+  /// the next job usually follows within microseconds, then sleeping.
+  uint64_t awaitJob(uint64_t seen) {
+    auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::microseconds(500);
+    for (int spins = 0;; ++spins) {
+      uint64_t current = generation.load(std::memory_order_acquire);
+      if (current != seen)
+        return current;
+      if (spins % 64 == 63 && std::chrono::steady_clock::now() > deadline)
+        break;
+    }
+    std::unique_lock<std::mutex> lock(mutex);
+    wake.wait(lock, [&] {
+      return generation.load(std::memory_order_acquire) != seen;
+    });
+    return generation.load(std::memory_order_acquire);
+  }
+
+  void serve(int part) {
+    uint64_t seen = 0;
+    while (true) {
+      seen = awaitJob(seen);
+      if (stopping)
+        return;
+      if (part < job.parts)
+        job.work(job.context, part, job.parts);
+      pending.fetch_sub(1, std::memory_order_release);
+    }
+  }
+
+  std::vector<std::thread> threads;
+  std::mutex callers, mutex;
+  std::condition_variable wake;
+  std::atomic<uint64_t> generation{0};
+  std::atomic<int> pending{0};
+  Job job;
+  bool stopping = false;
+};
+
+Pool &pool() {
+  static Pool instance(std::max(1u, std::thread::hardware_concurrency()) - 1);
+  return instance;
 }
 
+struct Slices {
+  gradc_loop_body body;
+  void **buffers;
+  int64_t begin, extent;
+};
+
+void runSlice(void *context, int part, int parts) {
+  auto *slices = static_cast<Slices *>(context);
+  int64_t from = slices->begin + slices->extent * part / parts;
+  int64_t to = slices->begin + slices->extent * (part + 1) / parts;
+  if (to > from)
+    slices->body(slices->buffers, from, to);
+}
+
+} // namespace
+
+int kernelThreads() {
+  int configured = configuredThreads.load(std::memory_order_relaxed);
+  int available = pool().size();
+  return configured > 0 ? std::min(configured, available) : available;
+}
+
+void runParts(int parts, void (*work)(void *, int, int), void *context) {
+  if (parts <= 1) {
+    work(context, 0, 1);
+    return;
+  }
+  pool().run(parts, work, context);
+}
+
+} // namespace gradc::rt
+
 extern "C" void gradc_set_threads(int32_t threads) {
-  configuredThreads = threads > 0 ? threads : 0;
+  gradc::rt::configuredThreads = threads > 0 ? threads : 0;
 }
 
 extern "C" void gradc_parallel_for(gradc_loop_body body, void **buffers,
                                    int64_t begin, int64_t end) {
-  int64_t extent = end - begin;
-  int threads = gradc::rt::kernelThreads();
-  if (threads > extent)
-    threads = static_cast<int>(extent);
-  if (threads <= 1) {
-    body(buffers, begin, end);
-    return;
-  }
-#pragma omp parallel num_threads(threads)
-  {
-    int64_t parts = omp_get_num_threads(), part = omp_get_thread_num();
-    int64_t from = begin + extent * part / parts;
-    int64_t to = begin + extent * (part + 1) / parts;
-    if (to > from)
-      body(buffers, from, to);
-  }
+  gradc::rt::Slices slices{body, buffers, begin, end - begin};
+  int64_t parts = std::min<int64_t>(gradc::rt::kernelThreads(), end - begin);
+  gradc::rt::runParts(static_cast<int>(std::max<int64_t>(parts, 1)),
+                      gradc::rt::runSlice, &slices);
 }
