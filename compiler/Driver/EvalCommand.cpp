@@ -2,9 +2,9 @@
 #include "Commands.h"
 #include "Session.h"
 
-#include "gradc/Runtime/Train.h"
+#include "gradc/Runtime/Commands.h"
 
-#include "llvm/Support/Format.h"
+#include <iostream>
 
 using namespace llvm;
 
@@ -39,24 +39,10 @@ int runEval() {
   std::optional<Session::Trainable> trainable = session.loadTrainable(input);
   if (!trainable)
     return 1;
-  auto splits = rt::loadData(data, seed);
-  if (!splits)
-    return fail(splits.error());
-  auto trainer = rt::Trainer::create(trainable->model, *splits);
-  if (!trainer)
-    return fail(trainer.error());
-  if (rt::Status status = (*trainer)->loadCheckpoint(params); !status)
+  if (rt::Status status =
+          rt::evaluateModel(trainable->model, {params, data, seed}, std::cout);
+      !status)
     return fail(status.error());
-  (*trainer)->normalizer().apply(*splits);
-  bool useTest = splits->test.size() > 0;
-  auto result = (*trainer)->evaluate(useTest ? splits->test : splits->train);
-  if (!result)
-    return fail(result.error());
-  outs() << format("loss %.4f", result->loss);
-  if (result->accuracy)
-    outs() << format("  accuracy %.2f%%", 100 * *result->accuracy);
-  outs() << " (" << result->samples << " " << (useTest ? "test" : "training")
-         << " samples)\n";
   return 0;
 }
 

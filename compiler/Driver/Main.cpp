@@ -18,7 +18,8 @@ static cl::opt<int> &threadsOption() {
       "threads",
       cl::desc("Threads for the compiled kernels (default: one per core)"),
       cl::init(0), cl::sub(TrainCommand), cl::sub(EvalCommand),
-      cl::sub(BenchCommand), cl::sub(RunCommand), cl::cat(GradcOptions));
+      cl::sub(PredictCommand), cl::sub(BenchCommand), cl::sub(RunCommand),
+      cl::cat(GradcOptions));
   return threads;
 }
 } // namespace gradc::driver
@@ -29,7 +30,7 @@ int main(int argc, char **argv) {
   // libLLVM and libMLIR register many options of their own; show ours.
   for (cl::SubCommand *command :
        {&DumpCommand, &RunCommand, &InitCommand, &TrainCommand, &EvalCommand,
-        &GradCommand, &CheckCommand, &BenchCommand})
+        &PredictCommand, &GradCommand, &CheckCommand, &BenchCommand})
     cl::HideUnrelatedOptions(GradcOptions, *command);
   cl::HideUnrelatedOptions(GradcOptions);
   cl::opt<int> &threads = threadsOption();
@@ -51,14 +52,15 @@ int main(int argc, char **argv) {
     return runTrain();
   if (EvalCommand)
     return runEval();
+  if (PredictCommand)
+    return runPredict();
   if (GradCommand)
     return runGrad();
   if (CheckCommand)
     return runCheck();
   if (BenchCommand)
     return runBench();
-  errs() << "gradc: give a subcommand (train, eval, run, grad, check, init, "
-            "dump); see "
-            "gradc --help\n";
+  errs() << "gradc: give a subcommand (train, eval, predict, build, run, grad, "
+            "check, init, dump, bench); see gradc --help\n";
   return 1;
 }

@@ -2,7 +2,7 @@
 #include "Commands.h"
 #include "Session.h"
 
-#include "gradc/Runtime/Train.h"
+#include "gradc/Runtime/Commands.h"
 
 #include "llvm/Support/raw_ostream.h"
 
@@ -69,49 +69,24 @@ static cl::opt<bool> noProgress("no-progress",
 int runTrain() {
   if (input.empty() || data.empty())
     return fail("usage: gradc train MODEL --data DATASET [--epochs N] ...");
-  if (epochs < 1)
-    return fail("--epochs must be at least 1");
-  if (lr.getNumOccurrences() && !(lr > 0))
-    return fail("--lr must be positive");
-  auto normalization = rt::parseNormalization(normalize);
-  if (!normalization)
-    return fail(normalization.error());
   Session session;
   std::optional<Session::Trainable> trainable = session.loadTrainable(input);
   if (!trainable)
     return 1;
-  uint64_t runSeed = seed;
-  if (!resume.empty()) {
-    auto recorded = rt::Trainer::checkpointSeed(resume);
-    if (!recorded)
-      return fail(recorded.error());
-    if (seed.getNumOccurrences() && *recorded != seed)
-      return fail("--seed " + std::to_string(seed) + " differs from the seed " +
-                  std::to_string(*recorded) + " of " + resume +
-                  "; a resumed run keeps its seed (drop --seed)");
-    runSeed = *recorded;
-  }
-  auto splits = rt::loadData(data, runSeed);
-  if (!splits)
-    return fail(splits.error());
-  if (rt::Status status = rt::splitValidation(*splits, valSplit, runSeed);
-      !status)
-    return fail(status.error());
-  auto trainer = rt::Trainer::create(trainable->model, *splits);
-  if (!trainer)
-    return fail(trainer.error());
-  rt::TrainOptions options;
-  options.epochs = epochs;
+  rt::TrainRequest request;
+  request.data = data;
+  request.epochs = epochs;
   if (lr.getNumOccurrences())
-    options.lr = lr;
-  options.seed = runSeed;
-  options.valSplit = valSplit;
-  options.normalization = *normalization;
-  options.save = save;
-  options.resume = resume;
-  options.metrics = metrics;
-  options.progress = !noProgress;
-  if (rt::Status status = (*trainer)->train(*splits, options, std::cout);
+    request.lr = lr;
+  if (seed.getNumOccurrences())
+    request.seed = seed;
+  request.valSplit = valSplit;
+  request.normalize = normalize;
+  request.save = save;
+  request.resume = resume;
+  request.metrics = metrics;
+  request.progress = !noProgress;
+  if (rt::Status status = rt::trainModel(trainable->model, request, std::cout);
       !status)
     return fail(status.error());
   return 0;

@@ -1,0 +1,213 @@
+//===- Commands.cpp - train, eval and predict, for every front end --------===//
+#include "gradc/Runtime/Commands.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace gradc::rt {
+namespace {
+
+std::string percent(double fraction) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.2f%%", 100 * fraction);
+  return text;
+}
+
+std::string fixed4(double value) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.4f", value);
+  return text;
+}
+
+/// The forward function's one input, and the output holding its
+/// predictions: the first output other than the loss.
+struct PredictionPorts {
+  size_t input = 0;
+  size_t output = 0; // among the results
+};
+
+Expected<PredictionPorts> predictionPorts(const Signature &forward) {
+  using Result = Expected<PredictionPorts>;
+  PredictionPorts ports;
+  int inputs = 0;
+  for (size_t i = 0; i < forward.arguments.size(); ++i)
+    if (forward.arguments[i].role == TensorRole::Input) {
+      ports.input = i;
+      ++inputs;
+    }
+  if (inputs != 1)
+    return Result::failure("predict needs a model with exactly one input");
+  for (size_t i = 0; i < forward.results.size(); ++i)
+    if (forward.results[i].role == TensorRole::Output &&
+        forward.results[i].name != forward.loss) {
+      ports.output = i;
+      return ports;
+    }
+  return Result::failure("the model has no output other than its loss");
+}
+
+/// `samples` as f32 features [N, ...] checked against the model's input.
+Expected<Dataset> samplesFor(const TensorSpec &input, Tensor samples,
+                             const std::string &path) {
+  using Result = Expected<Dataset>;
+  std::vector<int64_t> perSample(input.shape.begin() + 1, input.shape.end());
+  bool fits =
+      samples.shape.size() == input.shape.size() &&
+      std::equal(perSample.begin(), perSample.end(), samples.shape.begin() + 1);
+  std::vector<int64_t> expected = {-1};
+  expected.insert(expected.end(), perSample.begin(), perSample.end());
+  if (!fits || (samples.dtype != DType::F32 && samples.dtype != DType::F64)) {
+    std::string wanted = typeString(input.dtype, expected);
+    wanted.replace(wanted.find("-1"), 2, "N");
+    return Result::failure(path + " is " + samples.typeString() +
+                           " but the model's input " + input.name + " is " +
+                           typeString(input.dtype, input.shape) +
+                           "; give samples as " + wanted);
+  }
+  Dataset data;
+  int64_t count = samples.shape[0];
+  data.features = Tensor(DType::F32, samples.shape);
+  float *to = data.features.data<float>();
+  for (int64_t i = 0; i < samples.numElements(); ++i)
+    to[i] = samples.dtype == DType::F32
+                ? samples.data<float>()[i]
+                : static_cast<float>(samples.data<double>()[i]);
+  data.labels = Tensor(DType::I32, {count});
+  return data;
+}
+
+void copyRows(const float *from, Tensor &to, int64_t rows, int64_t width) {
+  if (to.dtype == DType::F32)
+    std::copy(from, from + rows * width, to.data<float>());
+  else
+    std::copy(from, from + rows * width, to.data<double>());
+}
+
+} // namespace
+
+Status trainModel(CompiledModel &model, const TrainRequest &request,
+                  std::ostream &out) {
+  if (request.epochs < 1)
+    return Status::failure("--epochs must be at least 1");
+  if (request.lr && !(*request.lr > 0))
+    return Status::failure("--lr must be positive");
+  auto normalization = parseNormalization(request.normalize);
+  if (!normalization)
+    return Status::failure(normalization.error());
+  uint64_t seed = request.seed.value_or(0);
+  if (!request.resume.empty()) {
+    auto recorded = Trainer::checkpointSeed(request.resume);
+    if (!recorded)
+      return Status::failure(recorded.error());
+    if (request.seed && *recorded != *request.seed)
+      return Status::failure(
+          "--seed " + std::to_string(*request.seed) +
+          " differs from the seed " + std::to_string(*recorded) + " of " +
+          request.resume + "; a resumed run keeps its seed (drop --seed)");
+    seed = *recorded;
+  }
+  auto splits = loadData(request.data, seed);
+  if (!splits)
+    return Status::failure(splits.error());
+  if (Status status = splitValidation(*splits, request.valSplit, seed); !status)
+    return status;
+  auto trainer = Trainer::create(model, *splits);
+  if (!trainer)
+    return Status::failure(trainer.error());
+  TrainOptions options;
+  options.epochs = request.epochs;
+  options.lr = request.lr;
+  options.seed = seed;
+  options.valSplit = request.valSplit;
+  options.normalization = *normalization;
+  options.save = request.save;
+  options.resume = request.resume;
+  options.metrics = request.metrics;
+  options.progress = request.progress;
+  return (*trainer)->train(*splits, options, out);
+}
+
+Status evaluateModel(CompiledModel &model, const EvalRequest &request,
+                     std::ostream &out) {
+  auto splits = loadData(request.data, request.seed);
+  if (!splits)
+    return Status::failure(splits.error());
+  auto trainer = Trainer::create(model, *splits);
+  if (!trainer)
+    return Status::failure(trainer.error());
+  if (Status status = (*trainer)->loadCheckpoint(request.params); !status)
+    return status;
+  (*trainer)->normalizer().apply(*splits);
+  bool useTest = splits->test.size() > 0;
+  auto result = (*trainer)->evaluate(useTest ? splits->test : splits->train);
+  if (!result)
+    return Status::failure(result.error());
+  out << "loss " << fixed4(result->loss);
+  if (result->accuracy)
+    out << "  accuracy " << percent(*result->accuracy);
+  out << " (" << result->samples << " " << (useTest ? "test" : "training")
+      << " samples)\n";
+  return ok();
+}
+
+Status predictWithModel(const Signature &forward,
+                        const std::function<bool(std::vector<void *> &)> &call,
+                        const PredictRequest &request, std::ostream &out) {
+  auto ports = predictionPorts(forward);
+  if (!ports)
+    return Status::failure(ports.error());
+  Metadata metadata;
+  auto checkpoint = readSafetensors(request.params, &metadata);
+  if (!checkpoint)
+    return Status::failure(checkpoint.error());
+  if (auto recorded = metadata.find("gradc.model");
+      recorded != metadata.end() && recorded->second != forward.model)
+    return Status::failure(request.params + ": a checkpoint of model '" +
+                           recorded->second + "', not '" + forward.model + "'");
+  Normalizer scaling = Normalizer::fromTensors(*checkpoint);
+  Buffers buffers(forward);
+  if (Status status = buffers.loadParams(*checkpoint, request.params); !status)
+    return status;
+  auto samples = readNpy(request.input);
+  if (!samples)
+    return Status::failure(samples.error());
+  const TensorSpec &inputSpec = forward.arguments[ports->input];
+  auto data = samplesFor(inputSpec, std::move(*samples), request.input);
+  if (!data)
+    return Status::failure(data.error());
+  if (!scaling.empty())
+    scaling.apply(*data);
+
+  // Labels (which only the loss reads) stay zero; the last batch is padded.
+  std::vector<void *> pointers = buffers.pointers();
+  Tensor &input = *buffers.find(inputSpec.name);
+  const Tensor &scores = buffers.results()[ports->output];
+  int64_t batch = inputSpec.shape[0], count = data->size();
+  int64_t width = data->sampleSize();
+  int64_t outWidth = scores.numElements() / batch;
+  std::vector<int64_t> shape = scores.shape;
+  shape[0] = count;
+  Tensor predictions(scores.dtype, shape);
+  std::vector<float> padded(batch * width);
+  for (int64_t first = 0; first < count; first += batch) {
+    int64_t real = std::min(batch, count - first);
+    const float *rows = data->features.data<float>() + first * width;
+    std::copy(rows, rows + real * width, padded.begin());
+    std::fill(padded.begin() + real * width, padded.end(), 0.0f);
+    copyRows(padded.data(), input, batch, width);
+    if (!call(pointers))
+      return Status::failure("the forward pass failed");
+    size_t element = sizeOf(scores.dtype);
+    std::copy(scores.bytes.begin(),
+              scores.bytes.begin() + real * outWidth * element,
+              predictions.bytes.begin() + first * outWidth * element);
+  }
+  if (Status status = writeNpy(request.output, predictions); !status)
+    return status;
+  out << "wrote " << request.output << ": " << predictions.typeString() << " ("
+      << forward.results[ports->output].name << " of " << count
+      << " samples)\n";
+  return ok();
+}
+
+} // namespace gradc::rt
