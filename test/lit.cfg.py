@@ -13,3 +13,13 @@ config.substitutions.append(("%gradc", os.path.join(config.gradc_tools_dir, "gra
 config.substitutions.append(("%models", os.path.join(config.gradc_source_dir, "models")))
 config.environment["PATH"] = os.pathsep.join(
     [config.llvm_tools_dir, config.environment.get("PATH", "")])
+
+# C and C++ compilers for the embedding example (test/embed).
+import shutil
+for name, candidates in (("%cc", ["clang-19", "cc", "gcc"]),
+                         ("%cxx", ["clang++-19", "c++", "g++"])):
+    found = next((shutil.which(c) for c in candidates if shutil.which(c)), None)
+    if found:
+        config.substitutions.append((name, found))
+        config.available_features.add(name[1:])
+config.substitutions.append(("%embed", os.path.join(config.test_source_root, "embed")))

@@ -29,6 +29,9 @@ int runTrain();
 extern llvm::cl::SubCommand EvalCommand;
 int runEval();
 
+extern llvm::cl::SubCommand BuildCommand;
+int runBuild();
+
 extern llvm::cl::SubCommand PredictCommand;
 int runPredict();
 

@@ -30,7 +30,8 @@ int main(int argc, char **argv) {
   // libLLVM and libMLIR register many options of their own; show ours.
   for (cl::SubCommand *command :
        {&DumpCommand, &RunCommand, &InitCommand, &TrainCommand, &EvalCommand,
-        &PredictCommand, &GradCommand, &CheckCommand, &BenchCommand})
+        &PredictCommand, &BuildCommand, &GradCommand, &CheckCommand,
+        &BenchCommand})
     cl::HideUnrelatedOptions(GradcOptions, *command);
   cl::HideUnrelatedOptions(GradcOptions);
   cl::opt<int> &threads = threadsOption();
@@ -54,6 +55,8 @@ int main(int argc, char **argv) {
     return runEval();
   if (PredictCommand)
     return runPredict();
+  if (BuildCommand)
+    return runBuild();
   if (GradCommand)
     return runGrad();
   if (CheckCommand)

@@ -37,6 +37,21 @@ typedef void (*gradc_loop_body)(void **buffers, int64_t begin, int64_t end);
 void gradc_parallel_for(gradc_loop_body body, void **buffers, int64_t begin,
                         int64_t end);
 
+/* An entry point of a compiled model, called with one pointer per operand:
+ * its arguments, then its results (except the updates, which overwrite
+ * their argument), then its scratch arena. */
+typedef void (*gradc_entry)(void **operands);
+
+/* What an object file from `gradc build` defines as `gradc_model`: the
+ * model's entry points and, as JSON, their signatures (every operand's
+ * name, role, type and initializer, and the arena's size). */
+typedef struct {
+  const char *manifest;
+  const char *target; /* "<triple> <cpu>" the code was compiled for */
+  gradc_entry forward;
+  gradc_entry step; /* null in a forward-only (--inference) build */
+} gradc_compiled_model;
+
 /* Every function above by name, for registering with a JIT; the list ends
  * with a null name. */
 typedef struct {
