@@ -10,6 +10,7 @@
 #include "gradc/Runtime/Commands.h"
 #include "gradc/Runtime/Manifest.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -31,6 +32,8 @@ struct Option {
 struct Command {
   std::string name, summary, usage;
   std::vector<Option> options;
+  std::vector<const std::string *> required; // options that must be given
+  bool needsStep;                            // not in --inference builds
   std::function<Status()> run;
 };
 
@@ -91,7 +94,6 @@ private:
   void printCommandHelp(const Command &command);
   int parse(const Command &command, int argc, char **argv, bool &help);
   Status info();
-  Status requireStep();
 
   std::string name;
   const gradc_compiled_model &compiled;
@@ -122,14 +124,6 @@ Status Program::load() {
     return true;
   };
   return ok();
-}
-
-Status Program::requireStep() {
-  if (hasStep)
-    return ok();
-  return Status::failure("this program was built with --inference and can "
-                         "only predict; build it without --inference to "
-                         "train or evaluate");
 }
 
 std::string describeOptimizer(const OptimizerSpec &optimizer) {
@@ -187,7 +181,7 @@ std::vector<Command> Program::commands() {
   Command trainCommand{
       "train",
       "Train the model on a dataset",
-      "train --data DATASET [--epochs N] ...",
+      "train --data DATASET [--epochs N] [--lr X] [--seed N] [--save F] ...",
       {{"data", "dataset",
         "spiral, fashion-mnist, a directory of MNIST-format IDX files, or a "
         ".csv file (label last)",
@@ -216,14 +210,9 @@ std::vector<Command> Program::commands() {
           return std::string();
         }},
        threadsOption},
-      [this]() -> Status {
-        if (train.data.empty())
-          return Status::failure("usage: " + name +
-                                 " train --data DATASET [--epochs N] ...");
-        if (Status status = requireStep(); !status)
-          return status;
-        return trainModel(model, train, std::cout);
-      }};
+      {&train.data},
+      true,
+      [this] { return trainModel(model, train, std::cout); }};
   Command evalCommand{
       "eval",
       "Loss and accuracy of trained parameters on a dataset",
@@ -235,14 +224,9 @@ std::vector<Command> Program::commands() {
        {"seed", "N", "Seed of generated datasets",
         number(eval.seed, "seed", "a whole number")},
        threadsOption},
-      [this]() -> Status {
-        if (eval.params.empty() || eval.data.empty())
-          return Status::failure("usage: " + name +
-                                 " eval --params CKPT --data DATASET");
-        if (Status status = requireStep(); !status)
-          return status;
-        return evaluateModel(model, eval, std::cout);
-      }};
+      {&eval.params, &eval.data},
+      true,
+      [this] { return evaluateModel(model, eval, std::cout); }};
   Command predictCommand{
       "predict",
       "Predictions of trained parameters for samples in a .npy file",
@@ -255,12 +239,9 @@ std::vector<Command> Program::commands() {
        {"output", "y.npy", "Where to write the predictions [N, ...]",
         text(predict.output)},
        threadsOption},
-      [this]() -> Status {
-        if (predict.params.empty() || predict.input.empty() ||
-            predict.output.empty())
-          return Status::failure("usage: " + name +
-                                 " predict --params CKPT --input X.npy "
-                                 "--output Y.npy");
+      {&predict.params, &predict.input, &predict.output},
+      false,
+      [this] {
         return predictWithModel(model.forward, model.callForward, predict,
                                 std::cout);
       }};
@@ -268,6 +249,8 @@ std::vector<Command> Program::commands() {
                       "The model: inputs, parameters, optimizer, memory",
                       "info",
                       {},
+                      {},
+                      false,
                       [this] { return info(); }};
   return {trainCommand, evalCommand, predictCommand, infoCommand};
 }
@@ -364,6 +347,12 @@ int Program::run(int argc, char **argv) {
     printCommandHelp(*command);
     return 0;
   }
+  if (std::any_of(command->required.begin(), command->required.end(),
+                  [](const std::string *value) { return value->empty(); }))
+    return fail("usage: " + name + " " + command->usage);
+  if (command->needsStep && !hasStep)
+    return fail("this program was built with --inference and can only "
+                "predict; build it without --inference to train or evaluate");
   if (threads < 0)
     return fail("--threads must be 0 (one per core) or more");
   gradc_set_threads(threads);

@@ -48,7 +48,7 @@ int runCheck() {
   if (samples < 1)
     return fail("--samples must be at least 1");
   Session session;
-  std::optional<Session::Differentiable> model =
+  std::optional<Session::CompiledEntry> model =
       session.loadGradients(input, ImportOptions{/*promoteToF64=*/true});
   if (!model)
     return 1;

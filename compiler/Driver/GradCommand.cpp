@@ -28,7 +28,7 @@ int runGrad() {
     return fail("usage: gradc grad MODEL --params P.safetensors --input "
                 "NAME=FILE.npy ... --out G.safetensors");
   Session session;
-  std::optional<Session::Differentiable> model = session.loadGradients(input);
+  std::optional<Session::CompiledEntry> model = session.loadGradients(input);
   if (!model)
     return 1;
   JitModel *jit = model->jit.get();

@@ -2,7 +2,6 @@
 #include "Commands.h"
 #include "Session.h"
 
-#include "gradc/Pipeline/Pipeline.h"
 #include "gradc/Runtime/Commands.h"
 
 #include <iostream>
@@ -40,18 +39,12 @@ int runPredict() {
     return fail("usage: gradc predict MODEL --params CKPT --input X.npy "
                 "--output Y.npy");
   Session session;
-  std::optional<Session::Model> loaded = session.loadModel(input);
-  if (!loaded)
+  std::optional<Session::CompiledEntry> model = session.loadForward(input);
+  if (!model)
     return 1;
-  auto signatures = lowerEntries(*loaded->module, {rt::Entry::Forward});
-  if (failed(signatures))
-    return 1;
-  const rt::Signature &forward = signatures->front();
-  auto jit = JitModel::compile(*loaded->module, {forward.name});
-  if (failed(jit))
-    return 1;
+  const rt::Signature &forward = model->signature;
   auto call = [&](std::vector<void *> &operands) {
-    return succeeded((*jit)->call(forward.name, operands));
+    return succeeded(model->jit->call(forward.name, operands));
   };
   if (rt::Status status = rt::predictWithModel(
           forward, call, {params, samples, output}, std::cout);

@@ -101,20 +101,29 @@ std::optional<Session::Trainable> Session::loadTrainable(llvm::StringRef path) {
   return trainable;
 }
 
-std::optional<Session::Differentiable>
+std::optional<Session::CompiledEntry>
 Session::loadGradients(llvm::StringRef path, ImportOptions options) {
-  std::optional<Model> model =
-      withLoss(loadModel(path, options), "it has no gradients");
+  return compileEntry(withLoss(loadModel(path, options), "it has no gradients"),
+                      rt::Entry::Gradients);
+}
+
+std::optional<Session::CompiledEntry>
+Session::loadForward(llvm::StringRef path) {
+  return compileEntry(loadModel(path), rt::Entry::Forward);
+}
+
+std::optional<Session::CompiledEntry>
+Session::compileEntry(std::optional<Model> model, rt::Entry entry) {
   if (!model)
     return std::nullopt;
-  auto signatures = lowerEntries(*model->module, {rt::Entry::Gradients});
+  auto signatures = lowerEntries(*model->module, {entry});
   if (failed(signatures))
     return std::nullopt;
-  rt::Signature &gradients = signatures->front();
-  auto jit = JitModel::compile(*model->module, {gradients.name});
+  rt::Signature &signature = signatures->front();
+  auto jit = JitModel::compile(*model->module, {signature.name});
   if (failed(jit))
     return std::nullopt;
-  return Differentiable{std::move(gradients), std::move(*jit)};
+  return CompiledEntry{std::move(signature), std::move(*jit)};
 }
 
 int fail(const llvm::Twine &message) {

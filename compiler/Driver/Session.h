@@ -54,16 +54,21 @@ public:
   /// errors (a model without an 'optimize' line cannot train).
   std::optional<Trainable> loadTrainable(llvm::StringRef path);
 
-  /// A model's gradients entry point, compiled.
-  struct Differentiable {
+  /// One entry point of a model, compiled.
+  struct CompiledEntry {
     rt::Signature signature;
     std::unique_ptr<JitModel> jit;
   };
   /// Loads a model and compiles its gradients entry point; reports errors.
-  std::optional<Differentiable> loadGradients(llvm::StringRef path,
-                                              ImportOptions options = {});
+  std::optional<CompiledEntry> loadGradients(llvm::StringRef path,
+                                             ImportOptions options = {});
+  /// Loads a model and compiles its forward entry point; reports errors.
+  std::optional<CompiledEntry> loadForward(llvm::StringRef path);
 
 private:
+  std::optional<CompiledEntry> compileEntry(std::optional<Model> model,
+                                            rt::Entry entry);
+
   mlir::MLIRContext mlirContext;
   llvm::SourceMgr sourceMgr;
   std::unique_ptr<mlir::SourceMgrDiagnosticHandler> handler;
