@@ -28,9 +28,14 @@ int threadsFor(int64_t m, int64_t n, int64_t k) {
   return gradc::rt::kernelThreads();
 }
 
+/// With an epilogue over the output's rows: when the product is split by
+/// rows (or not split), each thread runs it on its rows as soon as it has
+/// computed them; when by columns, all threads run it on slices of rows
+/// once the product is done.
 template <typename T>
 void matmul(const T *lhs, const T *rhs, T *out, int64_t m, int64_t n, int64_t k,
-            bool transposeLhs, bool transposeRhs, bool accumulate) {
+            bool transposeLhs, bool transposeRhs, bool accumulate,
+            gradc_loop_body epilogue = nullptr, void **buffers = nullptr) {
   // A row-major [r,c] buffer read as column-major [c,r] is its transpose, so
   // transposed operands are mapped, never copied.
   Eigen::Map<RowMajor<T>> c(out, m, n);
@@ -41,7 +46,8 @@ void matmul(const T *lhs, const T *rhs, T *out, int64_t m, int64_t n, int64_t k,
   // Each thread computes a slice of the output with Eigen's serial product,
   // which packs its blocks on the thread's stack: Eigen's own parallel
   // product allocates a shared block on the heap at every call.
-  bool byColumns = n >= m;
+  int threads = threadsFor(m, n, k);
+  bool byColumns = n >= m && threads > 1;
   int64_t extent = byColumns ? n : m;
   auto store = [&](auto target, const auto &product) {
     if (accumulate)
@@ -65,6 +71,8 @@ void matmul(const T *lhs, const T *rhs, T *out, int64_t m, int64_t n, int64_t k,
       slice(begin, size, a, b.transpose());
     else
       slice(begin, size, a, b);
+    if (epilogue && !byColumns)
+      epilogue(buffers, begin, begin + size);
   };
   auto part = [](void *context, int index, int parts) {
     auto &[computeSlice, extent] =
@@ -75,7 +83,9 @@ void matmul(const T *lhs, const T *rhs, T *out, int64_t m, int64_t n, int64_t k,
       (*computeSlice)(begin, end - begin);
   };
   std::pair<decltype(compute) *, int64_t> context(&compute, extent);
-  gradc::rt::runParts(threadsFor(m, n, k), part, &context);
+  gradc::rt::runParts(threads, part, &context);
+  if (epilogue && byColumns)
+    gradc_parallel_for(epilogue, buffers, 0, m);
 }
 
 } // namespace
@@ -92,4 +102,20 @@ extern "C" void gradc_matmul_f64(const double *lhs, const double *rhs,
                                  int32_t transpose_lhs, int32_t transpose_rhs,
                                  int32_t accumulate) {
   matmul(lhs, rhs, out, m, n, k, transpose_lhs, transpose_rhs, accumulate);
+}
+
+extern "C" void gradc_matmul_epilogue_f32(
+    const float *lhs, const float *rhs, float *out, int64_t m, int64_t n,
+    int64_t k, int32_t transpose_lhs, int32_t transpose_rhs, int32_t accumulate,
+    gradc_loop_body epilogue, void **buffers) {
+  matmul(lhs, rhs, out, m, n, k, transpose_lhs, transpose_rhs, accumulate,
+         epilogue, buffers);
+}
+
+extern "C" void gradc_matmul_epilogue_f64(
+    const double *lhs, const double *rhs, double *out, int64_t m, int64_t n,
+    int64_t k, int32_t transpose_lhs, int32_t transpose_rhs, int32_t accumulate,
+    gradc_loop_body epilogue, void **buffers) {
+  matmul(lhs, rhs, out, m, n, k, transpose_lhs, transpose_rhs, accumulate,
+         epilogue, buffers);
 }

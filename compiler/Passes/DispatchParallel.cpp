@@ -6,7 +6,9 @@
 // `void(ptr buffers, i64 begin, i64 end)`, which loads the buffer pointers
 // and calls it; each call of the function becomes
 // gradc_parallel_for(thunk, buffers, begin, end), with the pointer array on
-// the caller's stack.
+// the caller's stack. A GEMM epilogue's call instead joins the GEMM call
+// before it: gradc_matmul_epilogue_f32/f64(GEMM operands..., thunk,
+// buffers) runs it on each block of rows the GEMM has finished.
 //
 //===----------------------------------------------------------------------===//
 #include "gradc/Pipeline/ParallelLoops.h"
@@ -25,18 +27,27 @@ using namespace mlir;
 namespace gradc {
 namespace {
 
-LLVM::LLVMFuncOp declareParallelFor(ModuleOp module) {
-  if (auto existing =
-          module.lookupSymbol<LLVM::LLVMFuncOp>(kParallelForFunction))
+/// The runtime function `name`, declared once.
+LLVM::LLVMFuncOp declareRuntime(ModuleOp module, StringRef name,
+                                ArrayRef<Type> parameters) {
+  if (auto existing = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
     return existing;
   auto b = OpBuilder::atBlockBegin(module.getBody());
-  MLIRContext *context = module.getContext();
-  Type ptr = LLVM::LLVMPointerType::get(context);
-  Type i64 = IntegerType::get(context, 64);
   return b.create<LLVM::LLVMFuncOp>(
-      module.getLoc(), kParallelForFunction,
-      LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(context),
-                                  {ptr, ptr, i64, i64}));
+      module.getLoc(), name,
+      LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(module.getContext()),
+                                  parameters));
+}
+
+/// The runtime GEMM call an epilogue's call follows, if any.
+LLVM::CallOp gemmBefore(LLVM::CallOp call) {
+  for (Operation *op = call->getPrevNode(); op; op = op->getPrevNode())
+    if (auto previous = dyn_cast<LLVM::CallOp>(op)) {
+      auto callee = previous.getCallee();
+      return callee && callee->starts_with("gradc_matmul_") ? previous
+                                                            : nullptr;
+    }
+  return nullptr;
 }
 
 /// Builds `body`'s thunk: void @<body>_slice(ptr buffers, i64 begin, i64 end).
@@ -66,15 +77,12 @@ LLVM::LLVMFuncOp buildThunk(LLVM::LLVMFuncOp body, SymbolTable &symbols) {
   return thunk;
 }
 
-/// Replaces `call` (of a slice function) by a gradc_parallel_for call.
-void dispatch(LLVM::CallOp call, LLVM::LLVMFuncOp thunk,
-              LLVM::LLVMFuncOp parallelFor) {
+/// The address of an array, in the caller's entry block (one fixed stack
+/// slot however often the call runs), filled with `buffers` right before
+/// `call`.
+Value pointerArray(LLVM::CallOp call, ValueRange buffers) {
   Location loc = call.getLoc();
-  MLIRContext *context = call.getContext();
-  Type ptr = LLVM::LLVMPointerType::get(context);
-  ValueRange buffers = call.getArgOperands().drop_front(2);
-  // The pointer array lives in the caller's entry block, so it is one
-  // fixed stack slot however often the call runs.
+  Type ptr = LLVM::LLVMPointerType::get(call.getContext());
   auto caller = call->getParentOfType<LLVM::LLVMFuncOp>();
   OpBuilder b = OpBuilder::atBlockBegin(&caller.getBody().front());
   Value count =
@@ -88,10 +96,38 @@ void dispatch(LLVM::CallOp call, LLVM::LLVMFuncOp thunk,
         ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(index)});
     b.create<LLVM::StoreOp>(loc, buffer, slot);
   }
-  Value body = b.create<LLVM::AddressOfOp>(loc, thunk);
-  b.create<LLVM::CallOp>(loc, parallelFor,
-                         ValueRange{body, array, call.getArgOperands()[0],
-                                    call.getArgOperands()[1]});
+  return array;
+}
+
+/// Replaces `call` (of a slice function) by a call of the runtime that runs
+/// `thunk` over its rows: gradc_parallel_for, or the GEMM before it.
+void dispatch(LLVM::CallOp call, LLVM::LLVMFuncOp thunk) {
+  auto module = call->getParentOfType<ModuleOp>();
+  MLIRContext *context = call.getContext();
+  Type ptr = LLVM::LLVMPointerType::get(context);
+  Type i64 = IntegerType::get(context, 64);
+  Value array = pointerArray(call, call.getArgOperands().drop_front(2));
+  OpBuilder b(call);
+  Value body = b.create<LLVM::AddressOfOp>(call.getLoc(), thunk);
+  auto callee = module.lookupSymbol<LLVM::LLVMFuncOp>(*call.getCallee());
+  LLVM::CallOp gemm =
+      callee->hasAttr(kGemmEpilogueAttr) ? gemmBefore(call) : nullptr;
+  if (gemm) {
+    SmallVector<Value> operands(gemm.getArgOperands());
+    operands.append({body, array});
+    SmallVector<Type> types(ValueRange(operands).getTypes());
+    std::string name = gemm.getCallee()->str().replace(
+        0, strlen("gradc_matmul"), "gradc_matmul_epilogue");
+    b.create<LLVM::CallOp>(call.getLoc(), declareRuntime(module, name, types),
+                           operands);
+    gemm.erase();
+  } else {
+    b.create<LLVM::CallOp>(
+        call.getLoc(),
+        declareRuntime(module, kParallelForFunction, {ptr, ptr, i64, i64}),
+        ValueRange{body, array, call.getArgOperands()[0],
+                   call.getArgOperands()[1]});
+  }
   call.erase();
 }
 
@@ -105,12 +141,9 @@ struct DispatchParallelPass : impl::DispatchParallelBase<DispatchParallelPass> {
     if (bodies.empty())
       return;
     SymbolTable symbols(module);
-    LLVM::LLVMFuncOp parallelFor = declareParallelFor(module);
     DenseMap<StringRef, LLVM::LLVMFuncOp> thunks;
-    for (LLVM::LLVMFuncOp body : bodies) {
-      body->removeAttr(kParallelBodyAttr);
+    for (LLVM::LLVMFuncOp body : bodies)
       thunks[body.getName()] = buildThunk(body, symbols);
-    }
     SmallVector<LLVM::CallOp> calls;
     module.walk([&](LLVM::CallOp call) {
       auto callee = call.getCallee();
@@ -119,7 +152,11 @@ struct DispatchParallelPass : impl::DispatchParallelBase<DispatchParallelPass> {
         calls.push_back(call);
     });
     for (LLVM::CallOp call : calls)
-      dispatch(call, thunks[*call.getCallee()], parallelFor);
+      dispatch(call, thunks[*call.getCallee()]);
+    for (LLVM::LLVMFuncOp body : bodies) {
+      body->removeAttr(kParallelBodyAttr);
+      body->removeAttr(kGemmEpilogueAttr);
+    }
   }
 };
 

@@ -4,7 +4,14 @@
 // transposes as flags, so transposed products never materialize a copy. A
 // matmul whose output was just zero-filled becomes one overwriting call.
 //
+// The loop nest right after a GEMM that reads its output row by row (the
+// bias add and activation of a layer, or a gradient's mask) becomes the
+// GEMM's epilogue: a row-slice function that the runtime runs on each
+// block of rows as soon as the GEMM has computed it, on the same thread,
+// while the rows are still in cache.
+//
 //===----------------------------------------------------------------------===//
+#include "gradc/Pipeline/ParallelLoops.h"
 #include "gradc/Pipeline/Passes.h"
 
 #include "mlir/IR/Dominance.h"
@@ -74,8 +81,55 @@ bool isDenseBuffer(Value value) {
          (type.getElementType().isF32() || type.getElementType().isF64());
 }
 
+/// The byte range of `buffer` within its root (a function argument, or the
+/// arena it is a view of).
+std::pair<Value, std::pair<int64_t, int64_t>> extentOf(Value buffer) {
+  auto type = cast<MemRefType>(buffer.getType());
+  int64_t bytes = type.getNumElements() * (type.getElementTypeBitWidth() / 8);
+  if (auto view = buffer.getDefiningOp<memref::ViewOp>())
+    if (auto shift =
+            view.getByteShift().getDefiningOp<arith::ConstantIndexOp>())
+      return {view.getSource(), {shift.value(), shift.value() + bytes}};
+  return {buffer, {0, bytes}};
+}
+
+bool mayOverlap(Value a, Value b) {
+  auto [rootA, rangeA] = extentOf(a);
+  auto [rootB, rangeB] = extentOf(b);
+  return rootA == rootB && rangeA.first < rangeB.second &&
+         rangeB.first < rangeA.second;
+}
+
+/// The loop nest right after `gemm` that can run as its epilogue: it reads
+/// the GEMM's output `out` only row by row (identity map), has one
+/// iteration per output row, and writes nothing the GEMM reads, since other
+/// threads may still be computing their rows.
+linalg::GenericOp epilogueOf(Operation *gemm, Value lhs, Value rhs, Value out,
+                             int64_t rows) {
+  Operation *next = gemm->getNextNode();
+  while (next && isa<arith::ConstantOp, memref::ViewOp>(next))
+    next = next->getNextNode();
+  auto loop = dyn_cast_or_null<linalg::GenericOp>(next);
+  if (!loop || !canSliceRows(loop) || loop.getStaticLoopRanges()[0] != rows)
+    return nullptr;
+  bool readsOut = false;
+  for (OpOperand *input : loop.getDpsInputOperands()) {
+    if (input->get() != out)
+      continue;
+    if (!loop.getMatchingIndexingMap(input).isIdentity())
+      return nullptr;
+    readsOut = true;
+  }
+  for (OpOperand &init : loop.getDpsInitsMutable())
+    if (mayOverlap(init.get(), lhs) || mayOverlap(init.get(), rhs) ||
+        (init.get() != out && mayOverlap(init.get(), out)))
+      return nullptr;
+  return readsOut ? loop : nullptr;
+}
+
 LogicalResult rewriteMatmul(linalg::LinalgOp matmul, bool transposeLhs,
-                            bool transposeRhs, IRRewriter &rewriter) {
+                            bool transposeRhs, IRRewriter &rewriter,
+                            SymbolTable &symbols) {
   Value lhs = matmul.getDpsInputOperand(0)->get();
   Value rhs = matmul.getDpsInputOperand(1)->get();
   Value out = matmul.getDpsInitOperand(0)->get();
@@ -96,7 +150,7 @@ LogicalResult rewriteMatmul(linalg::LinalgOp matmul, bool transposeLhs,
   auto i32 = [&](bool v) {
     return rewriter.create<arith::ConstantIntOp>(loc, v, 32).getResult();
   };
-  rewriter.create<func::CallOp>(
+  auto call = rewriter.create<func::CallOp>(
       loc, gemm,
       ValueRange{pointerTo(rewriter, loc, lhs), pointerTo(rewriter, loc, rhs),
                  pointerTo(rewriter, loc, out), i64(m), i64(n), i64(k),
@@ -104,6 +158,11 @@ LogicalResult rewriteMatmul(linalg::LinalgOp matmul, bool transposeLhs,
   rewriter.eraseOp(matmul);
   if (fill)
     rewriter.eraseOp(fill);
+  if (linalg::GenericOp epilogue = epilogueOf(call, lhs, rhs, out, m)) {
+    func::CallOp slices = sliceRows(epilogue, symbols);
+    symbols.lookup(slices.getCallee())
+        ->setAttr(kGemmEpilogueAttr, rewriter.getUnitAttr());
+  }
   return success();
 }
 
@@ -121,8 +180,9 @@ struct GemmToRuntimePass : impl::GemmToRuntimeBase<GemmToRuntimePass> {
         matmuls.emplace_back(op, false, true);
     });
     IRRewriter rewriter(&getContext());
+    SymbolTable symbols(getOperation());
     for (auto [op, transposeLhs, transposeRhs] : matmuls)
-      (void)rewriteMatmul(op, transposeLhs, transposeRhs, rewriter);
+      (void)rewriteMatmul(op, transposeLhs, transposeRhs, rewriter, symbols);
     // Each call built its own size and flag constants; share them.
     if (!matmuls.empty())
       eliminateCommonSubExpressions(rewriter, getAnalysis<DominanceInfo>(),

@@ -1,25 +1,15 @@
 //===- OutlineParallel.cpp - large loop nests into slice functions --------===//
 //
-// Runs on buffers, after the GEMMs became runtime calls. A linalg.generic
-// whose outermost loop is parallel and whose iteration space is large moves
-// into a function computing rows [begin, end) of that loop: each buffer the
-// loop indexes by its first dimension becomes a subview of those rows. The
-// call site calls it over the whole range, so the result is correct on its
-// own; grad-dispatch-parallel later hands the calls to the runtime's
-// threads.
-//
-// The function takes the entry point's own buffers (arguments, the arena),
-// never views of them: the bare-pointer calling convention passes only a
-// base pointer, so arena views are rebuilt inside from their constant
-// offsets.
+// Runs on buffers, after the GEMMs became runtime calls: every loop nest
+// whose outermost loop is parallel and whose iteration space is large
+// becomes a row-slice function (RowSlices.cpp), which
+// grad-dispatch-parallel later hands to the runtime's threads.
 //
 //===----------------------------------------------------------------------===//
 #include "gradc/Pipeline/ParallelLoops.h"
 #include "gradc/Pipeline/Passes.h"
 
-#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
-#include "mlir/Transforms/RegionUtils.h"
 
 namespace gradc {
 #define GEN_PASS_DEF_OUTLINEPARALLEL
@@ -31,142 +21,27 @@ using namespace mlir;
 namespace gradc {
 namespace {
 
-/// The function argument `buffer` is, or views at a constant offset.
-BlockArgument rootOf(Value buffer) {
-  if (auto argument = dyn_cast<BlockArgument>(buffer))
-    return argument;
-  auto view = buffer.getDefiningOp<memref::ViewOp>();
-  if (!view || !view.getSizes().empty() ||
-      !view.getByteShift().getDefiningOp<arith::ConstantIndexOp>())
-    return nullptr;
-  return dyn_cast<BlockArgument>(view.getSource());
-}
-
-/// The values the loop body uses from outside, all constants (hoisted
-/// there by canonicalization), or failure.
-FailureOr<llvm::SetVector<Value>> constantsUsedBy(linalg::GenericOp loop) {
-  llvm::SetVector<Value> captured;
-  getUsedValuesDefinedAbove(loop.getRegion(), captured);
-  if (!llvm::all_of(captured, [](Value value) {
-        Operation *producer = value.getDefiningOp();
-        return producer && producer->hasTrait<OpTrait::ConstantLike>();
-      }))
-    return failure();
-  return captured;
-}
-
-bool isOutlinable(linalg::GenericOp loop, int64_t minElements) {
-  if (!loop.hasPureBufferSemantics() || loop.getNumLoops() == 0 ||
-      loop.getIteratorTypesArray()[0] != utils::IteratorType::parallel)
-    return false;
-  SmallVector<int64_t> ranges = loop.getStaticLoopRanges();
-  if (ranges[0] < 2 || ShapedType::isDynamic(ranges[0]))
-    return false;
+bool isWorthThreads(linalg::GenericOp loop, int64_t minElements) {
   int64_t elements = 1;
-  for (int64_t range : ranges)
+  for (int64_t range : loop.getStaticLoopRanges())
     elements *= range;
-  return elements >= minElements && succeeded(constantsUsedBy(loop)) &&
-         llvm::all_of(loop->getOperands(), [](Value operand) {
-           auto type = dyn_cast<MemRefType>(operand.getType());
-           return type && type.hasStaticShape() &&
-                  type.getLayout().isIdentity() && rootOf(operand);
-         });
-}
-
-/// Rows [begin, end) of `buffer` along the positions `map` reads the first
-/// loop dimension at; `buffer` itself when it does not depend on it.
-Value sliceOf(OpBuilder &b, Location loc, Value buffer, AffineMap map,
-              Value begin, Value size) {
-  auto type = cast<MemRefType>(buffer.getType());
-  SmallVector<OpFoldResult> offsets, sizes, strides;
-  bool sliced = false;
-  for (auto [position, expr] : llvm::enumerate(map.getResults())) {
-    bool isFirstLoop = expr == b.getAffineDimExpr(0);
-    sliced |= isFirstLoop;
-    offsets.push_back(isFirstLoop ? OpFoldResult(begin) : b.getIndexAttr(0));
-    sizes.push_back(isFirstLoop ? OpFoldResult(size)
-                                : b.getIndexAttr(type.getDimSize(position)));
-    strides.push_back(b.getIndexAttr(1));
-  }
-  if (!sliced)
-    return buffer;
-  return b.create<memref::SubViewOp>(loc, buffer, offsets, sizes, strides);
-}
-
-/// `buffer` inside the outlined function: its root argument, or the same
-/// view of it.
-Value rebuildView(OpBuilder &b, Value buffer, IRMapping &inside) {
-  if (Value known = inside.lookupOrNull(buffer))
-    return known;
-  auto view = buffer.getDefiningOp<memref::ViewOp>();
-  if (!inside.contains(view.getByteShift()))
-    b.clone(*view.getByteShift().getDefiningOp(), inside);
-  return b.clone(*view, inside)->getResult(0);
-}
-
-/// Moves `loop` into a new function of `module` and calls it in its place.
-void outline(linalg::GenericOp loop, func::FuncOp parent, SymbolTable &symbols,
-             unsigned index) {
-  Location loc = loop.getLoc();
-  llvm::SetVector<Value> roots;
-  for (Value operand : loop->getOperands())
-    roots.insert(rootOf(operand));
-  // func.func @<parent>_loop<index>(%begin, %end, roots...)
-  MLIRContext *context = loop.getContext();
-  SmallVector<Type> argumentTypes = {IndexType::get(context),
-                                     IndexType::get(context)};
-  llvm::append_range(argumentTypes, ValueRange(roots.getArrayRef()).getTypes());
-  OpBuilder b(context);
-  auto body = b.create<func::FuncOp>(
-      loc, (parent.getSymName() + "_loop" + Twine(index)).str(),
-      b.getFunctionType(argumentTypes, {}));
-  symbols.insert(body); // renamed if a function of that name exists
-  body.setPrivate();
-  body->setAttr(kParallelBodyAttr, b.getUnitAttr());
-  Block *entry = body.addEntryBlock();
-  b.setInsertionPointToStart(entry);
-  Value begin = entry->getArgument(0), end = entry->getArgument(1);
-  Value size = b.create<arith::SubIOp>(loc, end, begin);
-  IRMapping inside; // roots and their views, inside the function
-  for (auto [root, argument] :
-       llvm::zip(roots, entry->getArguments().drop_front(2)))
-    inside.map(root, argument);
-  llvm::SetVector<Value> constants = *constantsUsedBy(loop);
-  for (Value constant : constants)
-    b.clone(*constant.getDefiningOp(), inside);
-  SmallVector<Value> slices;
-  for (OpOperand &operand : loop->getOpOperands())
-    slices.push_back(sliceOf(b, loc, rebuildView(b, operand.get(), inside),
-                             loop.getMatchingIndexingMap(&operand), begin,
-                             size));
-  Operation *slice = b.clone(*loop, inside);
-  slice->setOperands(slices);
-  b.create<func::ReturnOp>(loc);
-  // The call over every row.
-  b.setInsertionPoint(loop);
-  SmallVector<Value> arguments = {
-      b.create<arith::ConstantIndexOp>(loc, 0),
-      b.create<arith::ConstantIndexOp>(loc, loop.getStaticLoopRanges()[0])};
-  llvm::append_range(arguments, roots);
-  b.create<func::CallOp>(loc, body, arguments);
-  loop.erase();
+  return elements >= minElements;
 }
 
 struct OutlineParallelPass : impl::OutlineParallelBase<OutlineParallelPass> {
   using OutlineParallelBase::OutlineParallelBase;
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    SmallVector<std::pair<linalg::GenericOp, func::FuncOp>> loops;
+    SmallVector<linalg::GenericOp> loops;
     for (auto function : module.getOps<func::FuncOp>())
       if (!function.isExternal() && !function->hasAttr(kParallelBodyAttr))
         function.walk([&](linalg::GenericOp loop) {
-          if (isOutlinable(loop, minElements))
-            loops.emplace_back(loop, function);
+          if (canSliceRows(loop) && isWorthThreads(loop, minElements))
+            loops.push_back(loop);
         });
     SymbolTable symbols(module);
-    unsigned index = 0;
-    for (auto [loop, function] : loops)
-      outline(loop, function, symbols, index++);
+    for (linalg::GenericOp loop : loops)
+      sliceRows(loop, symbols);
   }
 };
 

@@ -101,7 +101,10 @@ def GemmToRuntime : Pass<"grad-gemm-to-runtime", "mlir::ModuleOp"> {
   let description = [{
     Rewrites linalg.matmul (and its transposed variants) on identity-layout
     f32/f64 buffers into a call of gradc_matmul_f32/f64, folding a preceding
-    zero fill of the output into the call's overwrite mode.
+    zero fill of the output into the call's overwrite mode. The loop nest
+    right after it that reads its output row by row becomes a row-slice
+    function marked grad.gemm_epilogue, which grad-dispatch-parallel folds
+    into the GEMM's call.
   }];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::func::FuncDialect",

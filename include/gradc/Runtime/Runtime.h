@@ -37,6 +37,20 @@ typedef void (*gradc_loop_body)(void **buffers, int64_t begin, int64_t end);
 void gradc_parallel_for(gradc_loop_body body, void **buffers, int64_t begin,
                         int64_t end);
 
+/* gradc_matmul_f32/f64, then `epilogue` over the m rows of out: each thread
+ * runs it on the rows it has just computed. The epilogue may overwrite out
+ * but nothing the product reads. */
+void gradc_matmul_epilogue_f32(const float *lhs, const float *rhs, float *out,
+                               int64_t m, int64_t n, int64_t k,
+                               int32_t transpose_lhs, int32_t transpose_rhs,
+                               int32_t accumulate, gradc_loop_body epilogue,
+                               void **buffers);
+void gradc_matmul_epilogue_f64(const double *lhs, const double *rhs,
+                               double *out, int64_t m, int64_t n, int64_t k,
+                               int32_t transpose_lhs, int32_t transpose_rhs,
+                               int32_t accumulate, gradc_loop_body epilogue,
+                               void **buffers);
+
 /* An entry point of a compiled model, called with one pointer per operand:
  * its arguments, then its results (except the updates, which overwrite
  * their argument), then its scratch arena. */
