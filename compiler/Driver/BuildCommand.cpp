@@ -168,6 +168,11 @@ int runBuild() {
   if (input.empty() || output.empty())
     return fail("usage: gradc build MODEL -o OUTPUT [--emit=exe|lib|obj|asm|"
                 "llvm-ir] [--inference] [--target-cpu=CPU]");
+  StringRef directory = sys::path::parent_path(output);
+  if (emit != Emit::Library && output != "-" && !directory.empty() &&
+      !sys::fs::is_directory(directory))
+    return fail("cannot write " + output + ": the directory " + directory +
+                " does not exist");
   auto start = std::chrono::steady_clock::now();
   Session session;
   std::optional<Session::Model> loaded = session.loadModel(input);
