@@ -153,9 +153,12 @@ struct DispatchParallelPass : impl::DispatchParallelBase<DispatchParallelPass> {
     });
     for (LLVM::CallOp call : calls)
       dispatch(call, thunks[*call.getCallee()]);
+    // Only the thunks call the bodies now: internal, LLVM inlines each
+    // into its thunk and compiles it once.
     for (LLVM::LLVMFuncOp body : bodies) {
       body->removeAttr(kParallelBodyAttr);
       body->removeAttr(kGemmEpilogueAttr);
+      body.setLinkage(LLVM::Linkage::Internal);
     }
   }
 };
