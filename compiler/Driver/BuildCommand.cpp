@@ -18,7 +18,9 @@
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
+#include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/TargetParser/Host.h"
 
 #include <chrono>
 
@@ -188,6 +190,14 @@ int runBuild() {
   auto machine = createTargetMachine(module, targetCpu);
   if (failed(machine))
     return 1;
+  if (GRADC_RUNTIME_NATIVE && emit != Emit::LLVMIR && emit != Emit::Assembly &&
+      !targetCpu.empty() && targetCpu != sys::getHostCPUName())
+    WithColor::warning(errs(), "gradc")
+        << "the runtime's kernels were compiled for this machine's CPU "
+           "(-march=native), so the result may not run on a "
+        << targetCpu
+        << " CPU; configure gradc with -DGRADC_NATIVE=OFF for portable "
+           "kernels\n";
   auto signatures = lowerEntries(module, entries);
   if (failed(signatures))
     return 1;

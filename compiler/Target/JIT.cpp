@@ -3,10 +3,9 @@
 
 #include "gradc/Pipeline/Pipeline.h"
 #include "gradc/Runtime/Runtime.h"
+#include "gradc/Target/Object.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
-#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
-#include "llvm/Support/TargetSelect.h"
 
 using namespace mlir;
 
@@ -34,17 +33,9 @@ LogicalResult reportError(ModuleOp module, llvm::StringRef what,
 
 FailureOr<std::unique_ptr<JitModel>>
 JitModel::compile(ModuleOp module, llvm::ArrayRef<std::string> functions) {
-  llvm::InitializeNativeTarget();
-  llvm::InitializeNativeTargetAsmPrinter();
-  auto machineBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
-  if (!machineBuilder)
-    return reportError(module, "cannot target the host CPU",
-                       machineBuilder.takeError());
-  machineBuilder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
-  auto machine = machineBuilder->createTargetMachine();
-  if (!machine)
-    return reportError(module, "cannot target the host CPU",
-                       machine.takeError());
+  auto machine = createTargetMachine(module, /*cpu=*/"");
+  if (failed(machine))
+    return failure();
   stripModelAttributes(module);
   auto optimize = makeOptimizingTransformer(3, 0, machine->get());
   ExecutionEngineOptions options;

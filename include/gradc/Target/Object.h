@@ -20,7 +20,8 @@
 namespace gradc {
 
 /// A target machine for the host's triple and `cpu` (the host's CPU and
-/// features when empty), at -O3. Reports an unknown CPU on the module.
+/// features when empty), at -O3, for the JIT and for gradc build. Reports
+/// an unknown CPU on the module.
 mlir::FailureOr<std::unique_ptr<llvm::TargetMachine>>
 createTargetMachine(mlir::ModuleOp module, llvm::StringRef cpu);
 
