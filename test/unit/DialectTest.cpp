@@ -83,6 +83,53 @@ TEST(Dialect, ElementwiseOperandsMustMatch) {
                                  "result} have same type")));
 }
 
+/// A function whose body is one grad.fused op over %a : tensor<4x8xf32>
+/// with `region` (ending in grad.yield) returning `results` (`count` of
+/// them).
+std::string fusedFunction(const std::string &results, const std::string &region,
+                          int count = 1) {
+  return "func.func @f(%a: tensor<4x8xf32>) {\n"
+         "  %r:" +
+         std::to_string(count) + " = grad.fused(%a) : (tensor<4x8xf32>) -> " +
+         results + " {\n  ^bb0(%x: tensor<4x8xf32>):\n" + region +
+         "  }\n  return\n}\n";
+}
+
+TEST(Dialect, FusedReductionsShareTheirAxes) {
+  EXPECT_THAT(
+      errorsOf(fusedFunction(
+          "(tensor<8xf32>, tensor<4xf32>)",
+          "    %c = grad.reduce_sum %x {axes = array<i64: 0>} : "
+          "tensor<4x8xf32> -> tensor<8xf32>\n"
+          "    %d = grad.reduce_max %x {axes = array<i64: 1>} : "
+          "tensor<4x8xf32> -> tensor<4xf32>\n"
+          "    grad.yield %c, %d : tensor<8xf32>, tensor<4xf32>\n",
+          2)),
+      Contains(HasSubstr("reduces other axes than the other reductions of "
+                         "its grad.fused op")));
+}
+
+TEST(Dialect, FusedReductionsAreOnlyYielded) {
+  EXPECT_THAT(
+      errorsOf(fusedFunction(
+          "tensor<4x8xf32>",
+          "    %c = grad.reduce_sum %x {axes = array<i64: 1>, keepdims = "
+          "true} : tensor<4x8xf32> -> tensor<4x1xf32>\n"
+          "    %b = grad.broadcast %c {shape = array<i64: 4, 8>} : "
+          "tensor<4x1xf32> -> tensor<4x8xf32>\n"
+          "    grad.yield %b : tensor<4x8xf32>\n")),
+      Contains(HasSubstr("must be yielded and used by nothing else")));
+}
+
+TEST(Dialect, FusedRegionsHoldOnlyFusableOps) {
+  EXPECT_THAT(errorsOf(fusedFunction(
+                  "tensor<4x4xf32>",
+                  "    %c = grad.matmul %x, %x {transpose_rhs = true} : "
+                  "tensor<4x8xf32>, tensor<4x8xf32> -> tensor<4x4xf32>\n"
+                  "    grad.yield %c : tensor<4x4xf32>\n")),
+              Contains(HasSubstr("cannot be part of a grad.fused region")));
+}
+
 TEST(Dialect, PrettyAndGenericFormsRoundTrip) {
   Compiler compiler;
   const char *source =
