@@ -36,17 +36,25 @@ Operation *topLevel(Operation *op, Block &body) {
 }
 
 /// Whether `op` reads `input` and writes `output` element by element at the
-/// same index, so `output` may reuse `input`'s bytes.
+/// same index (whatever else it reads, through whatever maps), so `output`
+/// may reuse `input`'s bytes: each element is read before it is written.
 bool writesInPlaceOver(Operation *op, Value input, Value output) {
   auto generic = dyn_cast<linalg::GenericOp>(op);
   if (!generic || generic.getNumDpsInits() != 1 ||
       generic.getDpsInitOperand(0)->get() != output ||
-      generic.getNumParallelLoops() != generic.getNumLoops())
+      generic.getNumParallelLoops() != generic.getNumLoops() ||
+      !generic.getMatchingIndexingMap(generic.getDpsInitOperand(0))
+           .isIdentity())
     return false;
-  for (OpOperand &operand : generic->getOpOperands())
-    if (!generic.getMatchingIndexingMap(&operand).isIdentity())
+  bool readsInput = false;
+  for (OpOperand *operand : generic.getDpsInputOperands()) {
+    if (operand->get() != input)
+      continue;
+    if (!generic.getMatchingIndexingMap(operand).isIdentity())
       return false;
-  return llvm::is_contained(generic.getDpsInputs(), input);
+    readsInput = true;
+  }
+  return readsInput;
 }
 
 } // namespace
