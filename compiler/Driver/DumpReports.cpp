@@ -27,7 +27,8 @@ SmallVector<func::FuncOp> entries(ModuleOp module) {
 }
 
 /// Top-level ops, and those that become a loop nest or a runtime call:
-/// grad ops other than constants and reshapes (views), or linalg ops.
+/// grad ops other than constants and reshapes (views), linalg ops, and
+/// calls (of the runtime's GEMM, or of a row-slice function).
 std::pair<int, int> countOps(func::FuncOp function) {
   int ops = 0, kernels = 0;
   for (Operation &op : function.getBody().front()) {
@@ -36,7 +37,7 @@ std::pair<int, int> countOps(func::FuncOp function) {
       continue;
     ++ops;
     kernels +=
-        isa<linalg::LinalgOp>(op) ||
+        isa<linalg::LinalgOp, func::CallOp>(op) ||
         (isa<grad::GradDialect>(op.getDialect()) && !isa<grad::ReshapeOp>(op));
   }
   return {ops, kernels};
@@ -66,15 +67,16 @@ int64_t bytesOf(Type type) {
 
 LogicalResult printStats(ModuleOp module, raw_ostream &os) {
   os << format(
-      "%-24s %-16s %6s %8s\n", static_cast<const char *>("entry point"),
+      "%-24s %-22s %6s %8s\n", static_cast<const char *>("entry point"),
       static_cast<const char *>("after"), static_cast<const char *>("ops"),
       static_cast<const char *>("kernels"));
-  for (StringRef stage : {"cse", "grad-fuse", "grad-to-linalg"}) {
+  for (StringRef stage :
+       {"cse", "grad-fuse", "grad-to-linalg", "grad-outline-parallel"}) {
     if (failed(runPipeline(module, *findStep(stage))))
       return failure();
     for (func::FuncOp function : entries(module)) {
       auto [ops, kernels] = countOps(function);
-      os << format("%-24s %-16s %6d %8d\n", function.getSymName().str().c_str(),
+      os << format("%-24s %-22s %6d %8d\n", function.getSymName().str().c_str(),
                    stage.str().c_str(), ops, kernels);
     }
   }
