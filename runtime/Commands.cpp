@@ -129,6 +129,9 @@ Status trainModel(CompiledModel &model, const TrainRequest &request,
 
 Status evaluateModel(CompiledModel &model, const EvalRequest &request,
                      std::ostream &out) {
+  if (model.forward.loss.empty())
+    return Status::failure("the model names no loss to evaluate (its "
+                           "'optimize LOSS with ...' line does)");
   auto splits = loadData(request.data, request.seed);
   if (!splits)
     return Status::failure(splits.error());

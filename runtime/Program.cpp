@@ -114,11 +114,16 @@ Status Program::load() {
     (isStep ? model.step : model.forward) = std::move(signature);
   }
   gradc_entry forward = compiled.forward, step = compiled.step;
-  model.callForward = [forward](std::vector<void *> &operands) {
+  auto callForward = [forward](std::vector<void *> &operands) {
     forward(operands.data());
     return true;
   };
   hasStep = step != nullptr;
+  if (!hasStep) {
+    model = forwardOnlyModel(std::move(model.forward), callForward);
+    return ok();
+  }
+  model.callForward = callForward;
   model.callStep = [step](std::vector<void *> &operands) {
     step(operands.data());
     return true;
@@ -168,7 +173,7 @@ Status Program::info() {
     std::cout << ", training step " << model.step.arenaBytes << " bytes";
   std::cout << "\ncommands: "
             << (hasStep ? "train, eval, predict"
-                        : "predict (an --inference build)")
+                        : "eval, predict (an --inference build)")
             << "\n";
   return ok();
 }
@@ -225,7 +230,7 @@ std::vector<Command> Program::commands() {
         number(eval.seed, "seed", "a whole number")},
        threadsOption},
       {&eval.params, &eval.data},
-      true,
+      false,
       [this] { return evaluateModel(model, eval, std::cout); }};
   Command predictCommand{
       "predict",
@@ -351,8 +356,8 @@ int Program::run(int argc, char **argv) {
                   [](const std::string *value) { return value->empty(); }))
     return fail("usage: " + name + " " + command->usage);
   if (command->needsStep && !hasStep)
-    return fail("this program was built with --inference and can only "
-                "predict; build it without --inference to train or evaluate");
+    return fail("this program was built with --inference and cannot train; "
+                "build it without --inference to train");
   if (threads < 0)
     return fail("--threads must be 0 (one per core) or more");
   gradc_set_threads(threads);

@@ -140,6 +140,18 @@ private:
 
 } // namespace
 
+CompiledModel
+forwardOnlyModel(Signature forward,
+                 std::function<bool(std::vector<void *> &)> callForward) {
+  CompiledModel model;
+  // The forward function's arguments are the trainer's buffers.
+  model.step = forward;
+  model.forward = std::move(forward);
+  model.callForward = std::move(callForward);
+  model.callStep = [](std::vector<void *> &) { return false; };
+  return model;
+}
+
 Trainer::Trainer(CompiledModel &model) : model(model), buffers(model.step) {}
 
 Expected<std::unique_ptr<Trainer>> Trainer::create(CompiledModel &model,

@@ -36,11 +36,18 @@ int runEval() {
   if (input.empty() || params.empty() || data.empty())
     return fail("usage: gradc eval MODEL --params CKPT --data DATASET");
   Session session;
-  std::optional<Session::Trainable> trainable = session.loadTrainable(input);
-  if (!trainable)
+  std::optional<Session::CompiledEntry> forward = session.loadForward(input);
+  if (!forward)
     return 1;
+  JitModel *jit = forward->jit.get();
+  std::string name = forward->signature.name;
+  rt::CompiledModel model =
+      rt::forwardOnlyModel(std::move(forward->signature),
+                           [jit, name](std::vector<void *> &operands) {
+                             return succeeded(jit->call(name, operands));
+                           });
   if (rt::Status status =
-          rt::evaluateModel(trainable->model, {params, data, seed}, std::cout);
+          rt::evaluateModel(model, {params, data, seed}, std::cout);
       !status)
     return fail(status.error());
   return 0;

@@ -31,6 +31,13 @@ struct CompiledModel {
   std::function<bool(std::vector<void *> &)> callStep;
 };
 
+/// A model of which only the forward entry point was compiled (a model
+/// without an optimizer, or a forward-only build): enough to evaluate;
+/// its training step fails.
+CompiledModel
+forwardOnlyModel(Signature forward,
+                 std::function<bool(std::vector<void *> &)> callForward);
+
 struct TrainOptions {
   int epochs = 1;
   std::optional<double> lr; // default: the model's optimizer's
