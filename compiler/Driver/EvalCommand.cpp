@@ -39,13 +39,8 @@ int runEval() {
   std::optional<Session::CompiledEntry> forward = session.loadForward(input);
   if (!forward)
     return 1;
-  JitModel *jit = forward->jit.get();
-  std::string name = forward->signature.name;
   rt::CompiledModel model =
-      rt::forwardOnlyModel(std::move(forward->signature),
-                           [jit, name](std::vector<void *> &operands) {
-                             return succeeded(jit->call(name, operands));
-                           });
+      rt::forwardOnlyModel(forward->signature, forward->caller());
   if (rt::Status status =
           rt::evaluateModel(model, {params, data, seed}, std::cout);
       !status)

@@ -42,12 +42,9 @@ int runPredict() {
   std::optional<Session::CompiledEntry> model = session.loadForward(input);
   if (!model)
     return 1;
-  const rt::Signature &forward = model->signature;
-  auto call = [&](std::vector<void *> &operands) {
-    return succeeded(model->jit->call(forward.name, operands));
-  };
-  if (rt::Status status = rt::predictWithModel(
-          forward, call, {params, samples, output}, std::cout);
+  if (rt::Status status =
+          rt::predictWithModel(model->signature, model->caller(),
+                               {params, samples, output}, std::cout);
       !status)
     return fail(status.error());
   return 0;

@@ -73,6 +73,19 @@ withLoss(std::optional<Session::Model> model, llvm::StringRef purpose) {
   return model;
 }
 
+/// Calls `jit`'s compiled function `name`.
+static std::function<bool(std::vector<void *> &)> jitCaller(JitModel *jit,
+                                                            std::string name) {
+  return [jit, name](std::vector<void *> &operands) {
+    return succeeded(jit->call(name, operands));
+  };
+}
+
+std::function<bool(std::vector<void *> &)>
+Session::CompiledEntry::caller() const {
+  return jitCaller(jit.get(), signature.name);
+}
+
 std::optional<Session::Trainable> Session::loadTrainable(llvm::StringRef path) {
   std::optional<Model> model =
       withLoss(loadModel(path), "there is nothing to train");
@@ -88,14 +101,8 @@ std::optional<Session::Trainable> Session::loadTrainable(llvm::StringRef path) {
     return std::nullopt;
   Trainable trainable;
   trainable.jit = std::move(*jit);
-  JitModel *engine = trainable.jit.get();
-  auto caller = [engine](std::string name) {
-    return [engine, name](std::vector<void *> &buffers) {
-      return succeeded(engine->call(name, buffers));
-    };
-  };
-  trainable.model.callForward = caller(forward.name);
-  trainable.model.callStep = caller(step.name);
+  trainable.model.callForward = jitCaller(trainable.jit.get(), forward.name);
+  trainable.model.callStep = jitCaller(trainable.jit.get(), step.name);
   trainable.model.forward = std::move(forward);
   trainable.model.step = std::move(step);
   return trainable;

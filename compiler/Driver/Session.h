@@ -14,6 +14,7 @@
 #include "mlir/Support/Timing.h"
 #include "llvm/Support/SourceMgr.h"
 
+#include <functional>
 #include <memory>
 
 namespace mlir {
@@ -58,6 +59,8 @@ public:
   struct CompiledEntry {
     rt::Signature signature;
     std::unique_ptr<JitModel> jit;
+    /// Calls the entry point with its operands (Buffers::pointers order).
+    std::function<bool(std::vector<void *> &)> caller() const;
   };
   /// Loads a model and compiles its gradients entry point; reports errors.
   std::optional<CompiledEntry> loadGradients(llvm::StringRef path,
