@@ -27,6 +27,9 @@ namespace {
 
 std::atomic<int> configuredThreads{0};
 
+/// Workers 1..N-1; the calling thread is part 0 of every job. A job is
+/// published as one atomic word, (generation << 16) | parts, so a worker
+/// that takes no part never reads the job and need not acknowledge it.
 class Pool {
 public:
   explicit Pool(int workers) {
@@ -34,12 +37,7 @@ public:
       threads.emplace_back([this, index] { serve(index + 1); });
   }
   ~Pool() {
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      stopping = true;
-      generation.fetch_add(1, std::memory_order_release);
-    }
-    wake.notify_all();
+    publish(0); // parts 0: stop
     for (std::thread &thread : threads)
       thread.join();
   }
@@ -48,15 +46,9 @@ public:
 
   void run(int parts, void (*work)(void *, int, int), void *context) {
     std::lock_guard<std::mutex> exclusive(callers); // one job at a time
-    job = {work, context, parts};
-    // Every worker acknowledges every job, idle or not, so none can still
-    // be reading `job` when the next one is written.
-    pending.store(static_cast<int>(threads.size()), std::memory_order_relaxed);
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      generation.fetch_add(1, std::memory_order_release);
-    }
-    wake.notify_all();
+    job = {work, context};
+    pending.store(parts - 1, std::memory_order_relaxed);
+    publish(parts);
     work(context, 0, parts);
     while (pending.load(std::memory_order_acquire) != 0)
       std::this_thread::yield();
@@ -66,47 +58,59 @@ private:
   struct Job {
     void (*work)(void *, int, int) = nullptr;
     void *context = nullptr;
-    int parts = 0;
   };
 
-  /// Waits for the generation to move past `seen`: spinning first, since
-  /// the next job usually follows within microseconds, then sleeping.
+  static int partsOf(uint64_t word) { return static_cast<int>(word & 0xffff); }
+
+  void publish(int parts) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      uint64_t generation = (posted.load(std::memory_order_relaxed) >> 16) + 1;
+      posted.store(generation << 16 | static_cast<uint64_t>(parts),
+                   std::memory_order_release);
+    }
+    wake.notify_all();
+  }
+
+  /// Waits for a job after `seen`: spinning first, since the next one
+  /// usually follows within microseconds, then sleeping.
   uint64_t awaitJob(uint64_t seen) {
     auto deadline =
         std::chrono::steady_clock::now() + std::chrono::microseconds(500);
     for (int spins = 0;; ++spins) {
-      uint64_t current = generation.load(std::memory_order_acquire);
+      uint64_t current = posted.load(std::memory_order_acquire);
       if (current != seen)
         return current;
       if (spins % 64 == 63 && std::chrono::steady_clock::now() > deadline)
         break;
     }
     std::unique_lock<std::mutex> lock(mutex);
-    wake.wait(lock, [&] {
-      return generation.load(std::memory_order_acquire) != seen;
-    });
-    return generation.load(std::memory_order_acquire);
+    wake.wait(lock,
+              [&] { return posted.load(std::memory_order_acquire) != seen; });
+    return posted.load(std::memory_order_acquire);
   }
 
   void serve(int part) {
     uint64_t seen = 0;
     while (true) {
       seen = awaitJob(seen);
-      if (stopping)
+      int parts = partsOf(seen);
+      if (parts == 0)
         return;
-      if (part < job.parts)
-        job.work(job.context, part, job.parts);
-      pending.fetch_sub(1, std::memory_order_release);
+      // The caller writes the next job only after every part is done.
+      if (part < parts) {
+        job.work(job.context, part, parts);
+        pending.fetch_sub(1, std::memory_order_release);
+      }
     }
   }
 
   std::vector<std::thread> threads;
   std::mutex callers, mutex;
   std::condition_variable wake;
-  std::atomic<uint64_t> generation{0};
+  std::atomic<uint64_t> posted{0};
   std::atomic<int> pending{0};
   Job job;
-  bool stopping = false;
 };
 
 Pool &pool() {
@@ -137,6 +141,7 @@ int kernelThreads() {
 }
 
 void runParts(int parts, void (*work)(void *, int, int), void *context) {
+  parts = std::min(parts, pool().size()); // a part per thread at most
   if (parts <= 1) {
     work(context, 0, 1);
     return;

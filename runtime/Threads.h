@@ -11,9 +11,9 @@ namespace gradc::rt {
 int kernelThreads();
 
 /// Calls work(context, part, parts) for part = 0 .. parts-1, each on its own
-/// thread (the caller runs part 0), and returns when all are done. The
-/// worker threads start at the first call and then wait, so later calls
-/// allocate nothing.
+/// thread (the caller runs part 0), and returns when all are done; `parts`
+/// is first capped at the number of threads. The worker threads start at
+/// the first call and then wait, so later calls allocate nothing.
 void runParts(int parts, void (*work)(void *context, int part, int parts),
               void *context);
 
