@@ -32,6 +32,24 @@ TEST_P(Kernels, ParallelForVisitsEachRowOnce) {
   }
 }
 
+/// Jobs of changing widths back to back: no worker may miss a part or run
+/// one twice.
+TEST(KernelsPool, JobsOfChangingWidths) {
+  std::vector<std::atomic<int>> visits(64);
+  void *buffers[] = {visits.data()};
+  for (int round = 0; round < 3000; ++round) {
+    gradc_set_threads(1 + round % 3);
+    gradc_parallel_for(countVisits, buffers, 0, 1 + round % 64);
+  }
+  gradc_set_threads(0);
+  for (int64_t row = 0; row < 64; ++row) {
+    int expected = 0;
+    for (int round = 0; round < 3000; ++round)
+      expected += row < 1 + round % 64;
+    EXPECT_EQ(visits[row].load(), expected) << "row " << row;
+  }
+}
+
 /// out = relu(out + bias[column]) for rows [begin, end) of a [m, n] output.
 void biasRelu(void **buffers, int64_t begin, int64_t end) {
   auto *out = static_cast<float *>(buffers[0]);
