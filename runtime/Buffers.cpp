@@ -11,29 +11,7 @@ namespace gradc::rt {
 namespace {
 
 std::string typeString(const TensorSpec &spec) {
-  return allocate(spec).typeString();
-}
-
-const char *roleName(TensorRole role) {
-  switch (role) {
-  case TensorRole::Input:
-    return "input";
-  case TensorRole::Label:
-    return "label";
-  case TensorRole::Param:
-    return "parameter";
-  case TensorRole::State:
-    return "optimizer state";
-  case TensorRole::Hyper:
-    return "hyperparameter";
-  case TensorRole::Update:
-    return "update";
-  case TensorRole::Output:
-    return "output";
-  case TensorRole::Gradient:
-    return "gradient";
-  }
-  return "tensor";
+  return rt::typeString(spec.dtype, spec.shape);
 }
 
 bool isFloat(DType dtype) { return dtype == DType::F32 || dtype == DType::F64; }
@@ -107,8 +85,9 @@ Buffers::Buffers(const Signature &signature)
 Status Buffers::assign(size_t argument, Tensor tensor,
                        const std::string &origin) {
   const TensorSpec &spec = signature.arguments[argument];
-  std::string declared = std::string(roleName(spec.role)) + " '" + spec.name +
-                         "' is " + typeString(spec) + " in the model";
+  std::string declared = std::string(describeRole(spec.role)) + " '" +
+                         spec.name + "' is " + typeString(spec) +
+                         " in the model";
   if (tensor.shape != spec.shape)
     return Status::failure(origin + ": " + declared + " but " +
                            tensor.typeString() + " here");
@@ -257,7 +236,7 @@ Status Buffers::checkAllInputsLoaded() const {
     if (!loaded[i] &&
         (spec.role == TensorRole::Input || spec.role == TensorRole::Label))
       return Status::failure("missing --input " + spec.name + "=FILE.npy for " +
-                             roleName(spec.role) + " " + spec.name + " : " +
+                             describeRole(spec.role) + " " + spec.name + " : " +
                              typeString(spec));
   }
   return ok();

@@ -15,6 +15,28 @@ const char *entryName(Entry entry) {
   return "";
 }
 
+const char *describeRole(TensorRole role) {
+  switch (role) {
+  case TensorRole::Input:
+    return "input";
+  case TensorRole::Label:
+    return "label";
+  case TensorRole::Param:
+    return "parameter";
+  case TensorRole::State:
+    return "optimizer state";
+  case TensorRole::Hyper:
+    return "hyperparameter";
+  case TensorRole::Update:
+    return "update";
+  case TensorRole::Output:
+    return "output";
+  case TensorRole::Gradient:
+    return "gradient";
+  }
+  return "tensor";
+}
+
 std::string entrySymbol(const std::string &model, Entry entry) {
   if (entry == Entry::Forward)
     return model;

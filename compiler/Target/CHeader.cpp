@@ -56,32 +56,17 @@ std::string describe(const rt::TensorSpec &spec) {
   return text;
 }
 
-const char *roleText(rt::TensorRole role, rt::Entry entry) {
-  bool updated = entry == rt::Entry::Step;
-  switch (role) {
-  case rt::TensorRole::Input:
-    return "input";
-  case rt::TensorRole::Label:
-    return "label";
-  case rt::TensorRole::Param:
-    return updated ? "parameter, updated in place" : "parameter";
-  case rt::TensorRole::State:
-    return "optimizer state, updated in place";
-  case rt::TensorRole::Hyper:
-    return "hyperparameter";
-  case rt::TensorRole::Output:
-    return "output";
-  case rt::TensorRole::Gradient:
-    return "gradient";
-  case rt::TensorRole::Update:
-    return "update";
-  }
-  return "";
-}
-
 bool isState(const rt::TensorSpec &spec) {
   return spec.role == rt::TensorRole::Param ||
          spec.role == rt::TensorRole::State;
+}
+
+/// "parameter", or "parameter, updated in place" in the step.
+std::string roleText(const rt::TensorSpec &spec, rt::Entry entry) {
+  std::string text = rt::describeRole(spec.role);
+  if (entry == rt::Entry::Step && isState(spec))
+    text += ", updated in place";
+  return text;
 }
 
 /// The parameters and optimizer state of the largest entry point, each at a
@@ -117,7 +102,7 @@ void printEntry(llvm::raw_ostream &os, const rt::Signature &signature,
   os << "typedef struct {\n";
   auto field = [&](const rt::TensorSpec &spec) {
     os << "  " << cType(spec.dtype) << " *" << identifier(spec.name) << "; /* "
-       << roleText(spec.role, entry) << ": " << describe(spec) << " */\n";
+       << roleText(spec, entry) << ": " << describe(spec) << " */\n";
   };
   for (const rt::TensorSpec &spec : signature.arguments)
     field(spec);

@@ -37,6 +37,10 @@ enum class TensorRole {
   Update,   // result of the step entry, written into the argument it names
 };
 
+/// The role in words, for messages and generated headers: "parameter",
+/// "optimizer state", ...
+const char *describeRole(TensorRole role);
+
 struct TensorSpec {
   std::string name;
   TensorRole role;
