@@ -138,12 +138,17 @@ Tensor *Buffers::find(const std::string &name) {
 }
 
 Tensor *Buffers::findResult(const std::string &name) {
+  return rt::findResult(signature, resultTensors, name);
+}
+
+Tensor *findResult(const Signature &entry, std::vector<Tensor> &results,
+                   const std::string &name) {
   size_t buffer = 0;
-  for (const TensorSpec &spec : signature.results) {
+  for (const TensorSpec &spec : entry.results) {
     if (spec.role == TensorRole::Update)
       continue;
     if (spec.name == name)
-      return &resultTensors[buffer];
+      return &results[buffer];
     ++buffer;
   }
   return nullptr;

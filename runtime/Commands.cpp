@@ -19,31 +19,14 @@ std::string fixed4(double value) {
   return text;
 }
 
-/// The forward function's one input, and the output holding its
-/// predictions: the first output other than the loss.
-struct PredictionPorts {
-  size_t input = 0;
-  size_t output = 0; // among the results
-};
-
-Expected<PredictionPorts> predictionPorts(const Signature &forward) {
-  using Result = Expected<PredictionPorts>;
-  PredictionPorts ports;
-  int inputs = 0;
-  for (size_t i = 0; i < forward.arguments.size(); ++i)
-    if (forward.arguments[i].role == TensorRole::Input) {
-      ports.input = i;
-      ++inputs;
-    }
-  if (inputs != 1)
-    return Result::failure("predict needs a model with exactly one input");
-  for (size_t i = 0; i < forward.results.size(); ++i)
-    if (forward.results[i].role == TensorRole::Output &&
-        forward.results[i].name != forward.loss) {
-      ports.output = i;
-      return ports;
-    }
-  return Result::failure("the model has no output other than its loss");
+/// The output of `forward` holding its predictions: the first output other
+/// than the loss.
+Expected<std::string> predictionOutput(const Signature &forward) {
+  for (const TensorSpec &spec : forward.results)
+    if (spec.role == TensorRole::Output && spec.name != forward.loss)
+      return spec.name;
+  return Expected<std::string>::failure(
+      "the model has no output other than its loss");
 }
 
 /// `samples` as f32 features [N, ...] checked against the model's input.
@@ -156,26 +139,24 @@ Status evaluateModel(CompiledModel &model, const EvalRequest &request,
 Status predictWithModel(const Signature &forward,
                         const std::function<bool(std::vector<void *> &)> &call,
                         const PredictRequest &request, std::ostream &out) {
-  auto ports = predictionPorts(forward);
-  if (!ports)
-    return Status::failure(ports.error());
-  Metadata metadata;
-  auto checkpoint = readSafetensors(request.params, &metadata);
+  const TensorSpec *inputSpec = onlyArgument(forward, TensorRole::Input);
+  if (!inputSpec)
+    return Status::failure("predict needs a model with exactly one input");
+  auto output = predictionOutput(forward);
+  if (!output)
+    return Status::failure(output.error());
+  auto checkpoint = readCheckpoint(request.params, forward.model);
   if (!checkpoint)
     return Status::failure(checkpoint.error());
-  if (auto recorded = metadata.find("gradc.model");
-      recorded != metadata.end() && recorded->second != forward.model)
-    return Status::failure(request.params + ": a checkpoint of model '" +
-                           recorded->second + "', not '" + forward.model + "'");
-  Normalizer scaling = Normalizer::fromTensors(*checkpoint);
+  Normalizer scaling = Normalizer::fromTensors(checkpoint->tensors);
   Buffers buffers(forward);
-  if (Status status = buffers.loadParams(*checkpoint, request.params); !status)
+  if (Status status = buffers.loadParams(checkpoint->tensors, request.params);
+      !status)
     return status;
   auto samples = readNpy(request.input);
   if (!samples)
     return Status::failure(samples.error());
-  const TensorSpec &inputSpec = forward.arguments[ports->input];
-  auto data = samplesFor(inputSpec, std::move(*samples), request.input);
+  auto data = samplesFor(*inputSpec, std::move(*samples), request.input);
   if (!data)
     return Status::failure(data.error());
   if (!scaling.empty())
@@ -183,9 +164,9 @@ Status predictWithModel(const Signature &forward,
 
   // Labels (which only the loss reads) stay zero; the last batch is padded.
   std::vector<void *> pointers = buffers.pointers();
-  Tensor &input = *buffers.find(inputSpec.name);
-  const Tensor &scores = buffers.results()[ports->output];
-  int64_t batch = inputSpec.shape[0], count = data->size();
+  Tensor &input = *buffers.find(inputSpec->name);
+  const Tensor &scores = *buffers.findResult(*output);
+  int64_t batch = inputSpec->shape[0], count = data->size();
   int64_t width = data->sampleSize();
   int64_t outWidth = scores.numElements() / batch;
   std::vector<int64_t> shape = scores.shape;
@@ -208,8 +189,7 @@ Status predictWithModel(const Signature &forward,
   if (Status status = writeNpy(request.output, predictions); !status)
     return status;
   out << "wrote " << request.output << ": " << predictions.typeString() << " ("
-      << forward.results[ports->output].name << " of " << count
-      << " samples)\n";
+      << *output << " of " << count << " samples)\n";
   return ok();
 }
 

@@ -43,4 +43,15 @@ std::string entrySymbol(const std::string &model, Entry entry) {
   return model + "_" + entryName(entry);
 }
 
+const TensorSpec *onlyArgument(const Signature &signature, TensorRole role) {
+  const TensorSpec *found = nullptr;
+  for (const TensorSpec &spec : signature.arguments)
+    if (spec.role == role) {
+      if (found)
+        return nullptr;
+      found = &spec;
+    }
+  return found;
+}
+
 } // namespace gradc::rt

@@ -42,17 +42,6 @@ void setScalar(Tensor &tensor, double value) {
     tensor.data<float>()[0] = static_cast<float>(value);
 }
 
-const TensorSpec *onlyArgument(const Signature &signature, TensorRole role) {
-  const TensorSpec *found = nullptr;
-  for (const TensorSpec &spec : signature.arguments)
-    if (spec.role == role) {
-      if (found)
-        return nullptr;
-      found = &spec;
-    }
-  return found;
-}
-
 /// The output whose argmax is the predicted class: "logits" if there is
 /// one, else the first [batch, classes] output.
 std::string classScores(const Signature &forward, int64_t batch,
@@ -152,6 +141,21 @@ forwardOnlyModel(Signature forward,
   return model;
 }
 
+Expected<Checkpoint> readCheckpoint(const std::string &path,
+                                    const std::string &model) {
+  Checkpoint checkpoint;
+  auto tensors = readSafetensors(path, &checkpoint.metadata);
+  if (!tensors)
+    return Expected<Checkpoint>::failure(tensors.error());
+  checkpoint.tensors = std::move(*tensors);
+  if (auto recorded = checkpoint.metadata.find("gradc.model");
+      recorded != checkpoint.metadata.end() && recorded->second != model)
+    return Expected<Checkpoint>::failure(path + ": a checkpoint of model '" +
+                                         recorded->second + "', not '" + model +
+                                         "'");
+  return checkpoint;
+}
+
 Trainer::Trainer(CompiledModel &model) : model(model), buffers(model.step) {}
 
 Expected<std::unique_ptr<Trainer>> Trainer::create(CompiledModel &model,
@@ -205,18 +209,15 @@ Status Trainer::initialize(uint64_t seed) {
 
 Status Trainer::loadCheckpoint(const std::string &path, int *epoch,
                                std::optional<uint64_t> *seed) {
-  Metadata metadata;
-  auto file = readSafetensors(path, &metadata);
-  if (!file)
-    return Status::failure(file.error());
+  auto checkpoint = readCheckpoint(path, model.step.model);
+  if (!checkpoint)
+    return Status::failure(checkpoint.error());
+  Metadata &metadata = checkpoint->metadata;
   // The input scaling first: loading the parameters moves tensors out.
-  inputScaling = Normalizer::fromTensors(*file);
-  if (auto model_ = metadata.find("gradc.model");
-      model_ != metadata.end() && model_->second != model.step.model)
-    return Status::failure(path + ": a checkpoint of model '" + model_->second +
-                           "', not '" + model.step.model + "'");
+  inputScaling = Normalizer::fromTensors(checkpoint->tensors);
   bool withState = metadata.count("gradc.epoch") > 0;
-  if (Status status = buffers.loadParams(*file, path, withState); !status)
+  if (Status status = buffers.loadParams(checkpoint->tensors, path, withState);
+      !status)
     return status;
   if (epoch)
     *epoch = withState ? std::stoi(metadata["gradc.epoch"]) : 0;
@@ -280,19 +281,9 @@ void Trainer::loadBatch(const Dataset &data, const std::vector<int64_t> &order,
 Expected<EvalResult> Trainer::evaluate(const Dataset &data) {
   std::vector<Tensor> results;
   std::vector<void *> pointers = buffers.pointersFor(model.forward, results);
-  auto resultNamed = [&](const std::string &name) -> Tensor * {
-    size_t index = 0;
-    for (const TensorSpec &spec : model.forward.results) {
-      if (spec.role == TensorRole::Update)
-        continue;
-      if (spec.name == name)
-        return &results[index];
-      ++index;
-    }
-    return nullptr;
-  };
-  Tensor *loss = resultNamed(model.forward.loss);
-  Tensor *scores = logits.empty() ? nullptr : resultNamed(logits);
+  Tensor *loss = findResult(model.forward, results, model.forward.loss);
+  Tensor *scores =
+      logits.empty() ? nullptr : findResult(model.forward, results, logits);
   if (pointers.empty() || !loss)
     return Expected<EvalResult>::failure(
         "the model's forward function does not match its training step");

@@ -64,6 +64,11 @@ private:
 /// The empty tensor a declaration describes.
 Tensor allocate(const TensorSpec &spec);
 
+/// The result of `entry` called `name` among `results`, its result buffers
+/// (updates have none; see Buffers::pointersFor); null if there is none.
+Tensor *findResult(const Signature &entry, std::vector<Tensor> &results,
+                   const std::string &name);
+
 } // namespace gradc::rt
 
 #endif // GRADC_RUNTIME_BUFFERS_H

@@ -70,6 +70,10 @@ struct Signature {
   std::optional<OptimizerSpec> optimizer;
 };
 
+/// The one argument of `signature` with `role`; null if there is none or
+/// more than one.
+const TensorSpec *onlyArgument(const Signature &signature, TensorRole role);
+
 } // namespace gradc::rt
 
 #endif // GRADC_RUNTIME_SIGNATURE_H

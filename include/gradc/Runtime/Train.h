@@ -38,6 +38,17 @@ CompiledModel
 forwardOnlyModel(Signature forward,
                  std::function<bool(std::vector<void *> &)> callForward);
 
+/// A checkpoint file, read once: its tensors (parameters, optimizer state,
+/// input scaling) and its metadata.
+struct Checkpoint {
+  NamedTensors tensors;
+  Metadata metadata;
+};
+/// Reads the checkpoint `path`; fails if it was written for another model
+/// than `model`.
+Expected<Checkpoint> readCheckpoint(const std::string &path,
+                                    const std::string &model);
+
 struct TrainOptions {
   int epochs = 1;
   std::optional<double> lr; // default: the model's optimizer's
