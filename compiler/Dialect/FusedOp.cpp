@@ -10,11 +10,6 @@ using namespace mlir;
 namespace gradc::grad {
 namespace {
 
-bool isSplatConstant(Operation &op) {
-  auto constant = dyn_cast<ConstantOp>(op);
-  return constant && isa<SplatElementsAttr>(constant.getValue());
-}
-
 /// The reduction that computes `value`, if one does.
 ReductionOpInterface reductionOf(Value value) {
   return value.getDefiningOp<ReductionOpInterface>();
@@ -44,7 +39,7 @@ LogicalResult verifyRegionOp(Operation &op, RankedTensorType domain,
     axes = reduced;
     return success();
   }
-  if (!isa<ElementwiseOpInterface, BroadcastOp>(op) && !isSplatConstant(op))
+  if (!isa<ElementwiseOpInterface, BroadcastOp>(op) && !isSplatConstant(&op))
     return op.emitOpError("cannot be part of a grad.fused region");
   if (auto broadcast = dyn_cast<BroadcastOp>(op))
     if (!isa<BlockArgument>(broadcast.getInput()))

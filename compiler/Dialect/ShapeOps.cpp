@@ -27,6 +27,11 @@ LogicalResult ConstantOp::inferReturnTypes(MLIRContext *,
 
 OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
 
+bool isSplatConstant(Operation *op) {
+  auto constant = dyn_cast<ConstantOp>(op);
+  return constant && isa<SplatElementsAttr>(constant.getValue());
+}
+
 SmallVector<Value> ConstantOp::buildVJP(OpBuilder &, Value) { return {}; }
 
 SmallVector<Value> ConstantOp::lowerToLinalg(OpBuilder &b) {

@@ -33,11 +33,6 @@ using namespace mlir;
 namespace gradc {
 namespace {
 
-bool isSplatConstant(Operation *op) {
-  auto constant = dyn_cast<grad::ConstantOp>(op);
-  return constant && isa<SplatElementsAttr>(constant.getValue());
-}
-
 /// Ops that compute their result inside the consumer's loop nest.
 bool isFusableConsumer(Operation *op) {
   return isa<grad::ElementwiseOpInterface, grad::ReductionOpInterface>(op);
@@ -48,7 +43,7 @@ bool isFusableConsumer(Operation *op) {
 bool isInlined(Operation *op) {
   if (op->use_empty() || !llvm::all_of(op->getUsers(), isFusableConsumer))
     return false;
-  if (isa<grad::BroadcastOp>(op) || isSplatConstant(op))
+  if (isa<grad::BroadcastOp>(op) || grad::isSplatConstant(op))
     return llvm::none_of(op->getUsers(), [](Operation *user) {
       return isa<grad::ReductionOpInterface>(user);
     });

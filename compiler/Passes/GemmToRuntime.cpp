@@ -11,6 +11,7 @@
 // while the rows are still in cache.
 //
 //===----------------------------------------------------------------------===//
+#include "gradc/Pipeline/BufferPlan.h"
 #include "gradc/Pipeline/ParallelLoops.h"
 #include "gradc/Pipeline/Passes.h"
 
@@ -110,21 +111,14 @@ linalg::GenericOp epilogueOf(Operation *gemm, Value lhs, Value rhs, Value out,
   while (next && isa<arith::ConstantOp, memref::ViewOp>(next))
     next = next->getNextNode();
   auto loop = dyn_cast_or_null<linalg::GenericOp>(next);
-  if (!loop || !canSliceRows(loop) || loop.getStaticLoopRanges()[0] != rows)
+  if (!loop || !canSliceRows(loop) || loop.getStaticLoopRanges()[0] != rows ||
+      !readsOnlyAtOwnIndex(loop, out))
     return nullptr;
-  bool readsOut = false;
-  for (OpOperand *input : loop.getDpsInputOperands()) {
-    if (input->get() != out)
-      continue;
-    if (!loop.getMatchingIndexingMap(input).isIdentity())
-      return nullptr;
-    readsOut = true;
-  }
   for (OpOperand &init : loop.getDpsInitsMutable())
     if (mayOverlap(init.get(), lhs) || mayOverlap(init.get(), rhs) ||
         (init.get() != out && mayOverlap(init.get(), out)))
       return nullptr;
-  return readsOut ? loop : nullptr;
+  return loop;
 }
 
 LogicalResult rewriteMatmul(linalg::LinalgOp matmul, bool transposeLhs,

@@ -46,18 +46,22 @@ bool writesInPlaceOver(Operation *op, Value input, Value output) {
       !generic.getMatchingIndexingMap(generic.getDpsInitOperand(0))
            .isIdentity())
     return false;
-  bool readsInput = false;
-  for (OpOperand *operand : generic.getDpsInputOperands()) {
-    if (operand->get() != input)
-      continue;
-    if (!generic.getMatchingIndexingMap(operand).isIdentity())
-      return false;
-    readsInput = true;
-  }
-  return readsInput;
+  return readsOnlyAtOwnIndex(generic, input);
 }
 
 } // namespace
+
+bool readsOnlyAtOwnIndex(linalg::GenericOp loop, Value buffer) {
+  bool reads = false;
+  for (OpOperand *operand : loop.getDpsInputOperands()) {
+    if (operand->get() != buffer)
+      continue;
+    if (!loop.getMatchingIndexingMap(operand).isIdentity())
+      return false;
+    reads = true;
+  }
+  return reads;
+}
 
 FailureOr<BufferPlan> planBuffers(func::FuncOp function) {
   Block &body = function.getBody().front();

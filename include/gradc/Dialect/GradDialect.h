@@ -29,6 +29,10 @@ namespace gradc::grad {
 /// The linalg.generic computing an elementwise op from its scalar body.
 mlir::Value lowerElementwise(ElementwiseOpInterface op, mlir::OpBuilder &b);
 
+/// Whether `op` is a grad.constant holding one repeated value: a scalar
+/// inside a fused loop.
+bool isSplatConstant(mlir::Operation *op);
+
 /// `value` broadcast NumPy-style to `type`'s shape with grad.broadcast
 /// (`value` itself if it has that shape).
 mlir::Value broadcastTo(mlir::OpBuilder &b, mlir::Location loc,

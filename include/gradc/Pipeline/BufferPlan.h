@@ -4,6 +4,7 @@
 #define GRADC_PIPELINE_BUFFERPLAN_H
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 
 #include <vector>
@@ -26,6 +27,11 @@ struct BufferPlan {
   int64_t arenaBytes = 0;
   int64_t naiveBytes = 0; // every buffer apart
 };
+
+/// Whether `loop` reads `buffer` as an input, and only ever at the index
+/// of the iteration (identity indexing maps): each element is read by the
+/// iteration that writes the same index of an identity-mapped output.
+bool readsOnlyAtOwnIndex(mlir::linalg::GenericOp loop, mlir::Value buffer);
 
 /// Plans the temporary buffers of a bufferized entry point (see
 /// grad-plan-buffers).
