@@ -136,8 +136,7 @@ void runSlice(void *context, int part, int parts) {
 
 int kernelThreads() {
   int configured = configuredThreads.load(std::memory_order_relaxed);
-  int available = pool().size();
-  return configured > 0 ? std::min(configured, available) : available;
+  return configured > 0 ? configured : pool().size(); // runParts caps it
 }
 
 void runParts(int parts, void (*work)(void *, int, int), void *context) {

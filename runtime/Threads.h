@@ -7,7 +7,7 @@
 namespace gradc::rt {
 
 /// The threads a parallel kernel may use: gradc_set_threads' choice, or one
-/// per core.
+/// per core (runParts never uses more threads than there are cores).
 int kernelThreads();
 
 /// Calls work(context, part, parts) for part = 0 .. parts-1, each on its own
