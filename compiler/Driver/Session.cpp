@@ -86,21 +86,43 @@ Session::CompiledEntry::caller() const {
   return jitCaller(jit.get(), signature.name);
 }
 
-std::optional<Session::Trainable> Session::loadTrainable(llvm::StringRef path) {
-  std::optional<Model> model =
-      withLoss(loadModel(path), "there is nothing to train");
+namespace {
+/// Entry points of one model, compiled together.
+struct CompiledEntries {
+  std::vector<rt::Signature> signatures;
+  std::unique_ptr<JitModel> jit;
+};
+} // namespace
+
+/// Lowers `entries` of `model` and JIT-compiles them; nothing if `model` is
+/// nothing or compiling fails (reported).
+static std::optional<CompiledEntries>
+compileEntries(std::optional<Session::Model> model,
+               llvm::ArrayRef<rt::Entry> entries) {
   if (!model)
     return std::nullopt;
-  auto signatures =
-      lowerEntries(*model->module, {rt::Entry::Forward, rt::Entry::Step});
+  auto signatures = lowerEntries(*model->module, entries);
   if (failed(signatures))
     return std::nullopt;
-  rt::Signature &forward = (*signatures)[0], &step = (*signatures)[1];
-  auto jit = JitModel::compile(*model->module, {forward.name, step.name});
+  std::vector<std::string> names;
+  for (const rt::Signature &signature : *signatures)
+    names.push_back(signature.name);
+  auto jit = JitModel::compile(*model->module, names);
   if (failed(jit))
     return std::nullopt;
+  return CompiledEntries{std::move(*signatures), std::move(*jit)};
+}
+
+std::optional<Session::Trainable> Session::loadTrainable(llvm::StringRef path) {
+  auto compiled =
+      compileEntries(withLoss(loadModel(path), "there is nothing to train"),
+                     {rt::Entry::Forward, rt::Entry::Step});
+  if (!compiled)
+    return std::nullopt;
+  rt::Signature &forward = compiled->signatures[0];
+  rt::Signature &step = compiled->signatures[1];
   Trainable trainable;
-  trainable.jit = std::move(*jit);
+  trainable.jit = std::move(compiled->jit);
   trainable.model.callForward = jitCaller(trainable.jit.get(), forward.name);
   trainable.model.callStep = jitCaller(trainable.jit.get(), step.name);
   trainable.model.forward = std::move(forward);
@@ -108,29 +130,25 @@ std::optional<Session::Trainable> Session::loadTrainable(llvm::StringRef path) {
   return trainable;
 }
 
+/// The one entry point `compiled` holds.
+static std::optional<Session::CompiledEntry>
+onlyEntry(std::optional<CompiledEntries> compiled) {
+  if (!compiled)
+    return std::nullopt;
+  return Session::CompiledEntry{std::move(compiled->signatures.front()),
+                                std::move(compiled->jit)};
+}
+
 std::optional<Session::CompiledEntry>
 Session::loadGradients(llvm::StringRef path, ImportOptions options) {
-  return compileEntry(withLoss(loadModel(path, options), "it has no gradients"),
-                      rt::Entry::Gradients);
+  return onlyEntry(
+      compileEntries(withLoss(loadModel(path, options), "it has no gradients"),
+                     {rt::Entry::Gradients}));
 }
 
 std::optional<Session::CompiledEntry>
 Session::loadForward(llvm::StringRef path) {
-  return compileEntry(loadModel(path), rt::Entry::Forward);
-}
-
-std::optional<Session::CompiledEntry>
-Session::compileEntry(std::optional<Model> model, rt::Entry entry) {
-  if (!model)
-    return std::nullopt;
-  auto signatures = lowerEntries(*model->module, {entry});
-  if (failed(signatures))
-    return std::nullopt;
-  rt::Signature &signature = signatures->front();
-  auto jit = JitModel::compile(*model->module, {signature.name});
-  if (failed(jit))
-    return std::nullopt;
-  return CompiledEntry{std::move(signature), std::move(*jit)};
+  return onlyEntry(compileEntries(loadModel(path), {rt::Entry::Forward}));
 }
 
 int fail(const llvm::Twine &message) {

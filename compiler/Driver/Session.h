@@ -69,9 +69,6 @@ public:
   std::optional<CompiledEntry> loadForward(llvm::StringRef path);
 
 private:
-  std::optional<CompiledEntry> compileEntry(std::optional<Model> model,
-                                            rt::Entry entry);
-
   mlir::MLIRContext mlirContext;
   llvm::SourceMgr sourceMgr;
   std::unique_ptr<mlir::SourceMgrDiagnosticHandler> handler;
