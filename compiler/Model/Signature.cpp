@@ -88,13 +88,36 @@ std::optional<int64_t> classCount(BlockArgument label) {
 
 } // namespace
 
-FailureOr<rt::Signature> readSignature(ModuleOp module, rt::Entry entry) {
-  func::FuncOp model;
+SmallVector<func::FuncOp> entryFunctions(ModuleOp module, rt::Entry entry) {
+  SmallVector<func::FuncOp> found;
   module.walk([&](func::FuncOp func) {
     auto kind = func->getAttrOfType<StringAttr>(attrs::kEntry);
     if (kind && kind.getValue() == rt::entryName(entry))
-      model = func;
+      found.push_back(func);
   });
+  return found;
+}
+
+std::string modelNameOf(func::FuncOp function, rt::Entry entry) {
+  StringRef name = function.getSymName();
+  if (entry == rt::Entry::Forward)
+    return name.str();
+  return name.drop_back(std::strlen(rt::entryName(entry)) + 1).str();
+}
+
+func::FuncOp deriveEntry(func::FuncOp source, rt::Entry from, rt::Entry to) {
+  auto derived = cast<func::FuncOp>(source->clone());
+  derived.setSymName(rt::entrySymbol(modelNameOf(source, from), to));
+  derived->setAttr(attrs::kEntry,
+                   StringAttr::get(source.getContext(), rt::entryName(to)));
+  source->getParentOfType<ModuleOp>().insert(std::next(Block::iterator(source)),
+                                             derived);
+  return derived;
+}
+
+FailureOr<rt::Signature> readSignature(ModuleOp module, rt::Entry entry) {
+  SmallVector<func::FuncOp> entries = entryFunctions(module, entry);
+  func::FuncOp model = entries.empty() ? func::FuncOp() : entries.back();
   if (!model)
     return module.emitError("no ")
            << rt::entryName(entry) << " function (a func.func with "
@@ -103,10 +126,7 @@ FailureOr<rt::Signature> readSignature(ModuleOp module, rt::Entry entry) {
            << "longer describes the model";
   rt::Signature signature;
   signature.name = model.getSymName().str();
-  signature.model = signature.name;
-  if (entry != rt::Entry::Forward)
-    signature.model = signature.name.substr(
-        0, signature.name.size() - std::strlen(rt::entryName(entry)) - 1);
+  signature.model = modelNameOf(model, entry);
   for (auto [index, type] : llvm::enumerate(model.getArgumentTypes())) {
     rt::TensorSpec spec;
     if (failed(readArgument(model.getArgAttrDict(index), type, spec)))

@@ -181,22 +181,12 @@ private:
 struct GradAutodiffPass : impl::GradAutodiffBase<GradAutodiffPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    SmallVector<func::FuncOp> models;
-    module.walk([&](func::FuncOp func) {
-      auto entry = func->getAttrOfType<StringAttr>(attrs::kEntry);
-      if (entry && entry.getValue() == rt::entryName(rt::Entry::Forward) &&
-          func->hasAttr(attrs::kLoss))
-        models.push_back(func);
-    });
-    for (func::FuncOp model : models) {
-      auto derived = cast<func::FuncOp>(model->clone());
-      derived.setSymName(
-          rt::entrySymbol(model.getSymName().str(), rt::Entry::Gradients));
-      derived->setAttr(
-          attrs::kEntry,
-          StringAttr::get(&getContext(), rt::entryName(rt::Entry::Gradients)));
-      module.insert(std::next(Block::iterator(model)), derived);
+    for (func::FuncOp model : entryFunctions(module, rt::Entry::Forward)) {
       auto loss = model->getAttrOfType<StringAttr>(attrs::kLoss);
+      if (!loss)
+        continue; // nothing to differentiate
+      func::FuncOp derived =
+          deriveEntry(model, rt::Entry::Forward, rt::Entry::Gradients);
       if (failed(Differentiator(derived).run(loss.getValue())))
         return signalPassFailure();
     }

@@ -188,13 +188,7 @@ LogicalResult StepBuilder::run() {
 struct GradOptimizerPass : impl::GradOptimizerBase<GradOptimizerPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    SmallVector<func::FuncOp> gradients;
-    module.walk([&](func::FuncOp func) {
-      auto entry = func->getAttrOfType<StringAttr>(attrs::kEntry);
-      if (entry && entry.getValue() == rt::entryName(rt::Entry::Gradients))
-        gradients.push_back(func);
-    });
-    for (func::FuncOp source : gradients) {
+    for (func::FuncOp source : entryFunctions(module, rt::Entry::Gradients)) {
       auto settings = source->getAttrOfType<DictionaryAttr>(attrs::kOptimizer);
       auto kind = settings ? settings.getAs<StringAttr>("kind") : StringAttr();
       const OptimizerInfo *optimizer =
@@ -203,14 +197,8 @@ struct GradOptimizerPass : impl::GradOptimizerBase<GradOptimizerPass> {
         source.emitError("no known optimizer in ") << attrs::kOptimizer;
         return signalPassFailure();
       }
-      auto step = cast<func::FuncOp>(source->clone());
-      StringRef model = source.getSymName().drop_back(
-          std::strlen(rt::entryName(rt::Entry::Gradients)) + 1);
-      step.setSymName(rt::entrySymbol(model.str(), rt::Entry::Step));
-      step->setAttr(
-          attrs::kEntry,
-          StringAttr::get(&getContext(), rt::entryName(rt::Entry::Step)));
-      module.insert(std::next(Block::iterator(source)), step);
+      func::FuncOp step =
+          deriveEntry(source, rt::Entry::Gradients, rt::Entry::Step);
       if (failed(StepBuilder(step, *optimizer, settings).run()))
         return signalPassFailure();
     }

@@ -12,6 +12,7 @@
 
 #include "gradc/Runtime/Signature.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/StringRef.h"
 
@@ -45,6 +46,19 @@ constexpr llvm::StringLiteral kHyper = "grad.hyper";
 constexpr llvm::StringLiteral kLoss = "grad.loss";
 constexpr llvm::StringLiteral kOptimizer = "grad.optimizer";
 } // namespace attrs
+
+/// The module's functions marked as `entry` points (one per model).
+llvm::SmallVector<mlir::func::FuncOp> entryFunctions(mlir::ModuleOp module,
+                                                     rt::Entry entry);
+
+/// The model an entry point of kind `entry` belongs to: "mlp" for
+/// @mlp_step.
+std::string modelNameOf(mlir::func::FuncOp function, rt::Entry entry);
+
+/// A copy of the entry point `source` (of kind `from`) as the `to` entry
+/// point of the same model, inserted right after it.
+mlir::func::FuncOp deriveEntry(mlir::func::FuncOp source, rt::Entry from,
+                               rt::Entry to);
 
 /// Reads the signature of one of the module's entry points; reports an
 /// error on the module and fails if there is none or it is malformed.
