@@ -82,23 +82,19 @@ bool isDenseBuffer(Value value) {
          (type.getElementType().isF32() || type.getElementType().isF64());
 }
 
-/// The byte range of `buffer` within its root (a function argument, or the
-/// arena it is a view of).
-std::pair<Value, std::pair<int64_t, int64_t>> extentOf(Value buffer) {
-  auto type = cast<MemRefType>(buffer.getType());
-  int64_t bytes = type.getNumElements() * (type.getElementTypeBitWidth() / 8);
-  if (auto view = buffer.getDefiningOp<memref::ViewOp>())
-    if (auto shift =
-            view.getByteShift().getDefiningOp<arith::ConstantIndexOp>())
-      return {view.getSource(), {shift.value(), shift.value() + bytes}};
-  return {buffer, {0, bytes}};
-}
-
+/// Whether two buffers may share bytes: views of one root at overlapping
+/// offsets, or buffers whose root is unknown.
 bool mayOverlap(Value a, Value b) {
-  auto [rootA, rangeA] = extentOf(a);
-  auto [rootB, rangeB] = extentOf(b);
-  return rootA == rootB && rangeA.first < rangeB.second &&
-         rangeB.first < rangeA.second;
+  std::optional<BufferRoot> rootA = rootOf(a), rootB = rootOf(b);
+  if (!rootA || !rootB)
+    return true;
+  auto bytes = [](Value buffer) {
+    auto type = cast<MemRefType>(buffer.getType());
+    return type.getNumElements() * (type.getElementTypeBitWidth() / 8);
+  };
+  return rootA->argument == rootB->argument &&
+         rootA->offset < rootB->offset + bytes(b) &&
+         rootB->offset < rootA->offset + bytes(a);
 }
 
 /// The loop nest right after `gemm` that can run as its epilogue: it reads

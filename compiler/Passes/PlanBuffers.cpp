@@ -51,6 +51,19 @@ bool writesInPlaceOver(Operation *op, Value input, Value output) {
 
 } // namespace
 
+std::optional<BufferRoot> rootOf(Value buffer) {
+  if (auto argument = dyn_cast<BlockArgument>(buffer))
+    return BufferRoot{argument, 0};
+  auto view = buffer.getDefiningOp<memref::ViewOp>();
+  if (!view || !view.getSizes().empty())
+    return std::nullopt;
+  auto shift = view.getByteShift().getDefiningOp<arith::ConstantIndexOp>();
+  auto argument = dyn_cast<BlockArgument>(view.getSource());
+  if (!shift || !argument)
+    return std::nullopt;
+  return BufferRoot{argument, shift.value()};
+}
+
 bool readsOnlyAtOwnIndex(linalg::GenericOp loop, Value buffer) {
   bool reads = false;
   for (OpOperand *operand : loop.getDpsInputOperands()) {

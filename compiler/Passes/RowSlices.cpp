@@ -12,6 +12,7 @@
 // offsets.
 //
 //===----------------------------------------------------------------------===//
+#include "gradc/Pipeline/BufferPlan.h"
 #include "gradc/Pipeline/ParallelLoops.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -23,17 +24,6 @@ using namespace mlir;
 
 namespace gradc {
 namespace {
-
-/// The function argument `buffer` is, or views at a constant offset.
-BlockArgument rootOf(Value buffer) {
-  if (auto argument = dyn_cast<BlockArgument>(buffer))
-    return argument;
-  auto view = buffer.getDefiningOp<memref::ViewOp>();
-  if (!view || !view.getSizes().empty() ||
-      !view.getByteShift().getDefiningOp<arith::ConstantIndexOp>())
-    return nullptr;
-  return dyn_cast<BlockArgument>(view.getSource());
-}
 
 /// The values the loop body uses from outside, all constants (hoisted
 /// there by canonicalization), or failure.
@@ -108,7 +98,7 @@ func::CallOp sliceRows(linalg::GenericOp loop, SymbolTable &symbols) {
   Location loc = loop.getLoc();
   llvm::SetVector<Value> roots;
   for (Value operand : loop->getOperands())
-    roots.insert(rootOf(operand));
+    roots.insert(rootOf(operand)->argument);
   // func.func @<parent>_loop<N>(%begin, %end, roots...)
   MLIRContext *context = loop.getContext();
   SmallVector<Type> argumentTypes = {IndexType::get(context),

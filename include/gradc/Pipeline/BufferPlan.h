@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 
+#include <optional>
 #include <vector>
 
 namespace gradc {
@@ -27,6 +28,15 @@ struct BufferPlan {
   int64_t arenaBytes = 0;
   int64_t naiveBytes = 0; // every buffer apart
 };
+
+/// Where a buffer of a planned entry point lives: in the function argument
+/// it is, or that a memref.view at a constant byte offset views (the arena).
+struct BufferRoot {
+  mlir::BlockArgument argument;
+  int64_t offset = 0; // in bytes
+};
+/// `buffer`'s root; nothing if it is neither an argument nor such a view.
+std::optional<BufferRoot> rootOf(mlir::Value buffer);
 
 /// Whether `loop` reads `buffer` as an input, and only ever at the index
 /// of the iteration (identity indexing maps): each element is read by the
