@@ -78,8 +78,13 @@ Status trainModel(CompiledModel &model, const TrainRequest &request,
   if (!normalization)
     return Status::failure(normalization.error());
   uint64_t seed = request.seed.value_or(0);
+  std::optional<Checkpoint> resumed;
   if (!request.resume.empty()) {
-    auto recorded = Trainer::checkpointSeed(request.resume);
+    auto checkpoint = readCheckpoint(request.resume, model.step.model);
+    if (!checkpoint)
+      return Status::failure(checkpoint.error());
+    resumed = std::move(*checkpoint);
+    auto recorded = resumed->seed();
     if (!recorded)
       return Status::failure(recorded.error());
     if (request.seed && *recorded != *request.seed)
@@ -87,7 +92,7 @@ Status trainModel(CompiledModel &model, const TrainRequest &request,
           "--seed " + std::to_string(*request.seed) +
           " differs from the seed " + std::to_string(*recorded) + " of " +
           request.resume + "; a resumed run keeps its seed (drop --seed)");
-    seed = *recorded;
+    seed = *recorded; // the run continues as it began
   }
   auto splits = loadData(request.data, seed);
   if (!splits)
@@ -104,7 +109,7 @@ Status trainModel(CompiledModel &model, const TrainRequest &request,
   options.valSplit = request.valSplit;
   options.normalization = *normalization;
   options.save = request.save;
-  options.resume = request.resume;
+  options.resume = resumed ? &*resumed : nullptr;
   options.metrics = request.metrics;
   options.progress = request.progress;
   return (*trainer)->train(*splits, options, out);
@@ -121,7 +126,10 @@ Status evaluateModel(CompiledModel &model, const EvalRequest &request,
   auto trainer = Trainer::create(model, *splits);
   if (!trainer)
     return Status::failure(trainer.error());
-  if (Status status = (*trainer)->loadCheckpoint(request.params); !status)
+  auto checkpoint = readCheckpoint(request.params, model.step.model);
+  if (!checkpoint)
+    return Status::failure(checkpoint.error());
+  if (Status status = (*trainer)->loadCheckpoint(*checkpoint); !status)
     return status;
   (*trainer)->normalizer().apply(*splits);
   bool useTest = splits->test.size() > 0;

@@ -144,6 +144,7 @@ forwardOnlyModel(Signature forward,
 Expected<Checkpoint> readCheckpoint(const std::string &path,
                                     const std::string &model) {
   Checkpoint checkpoint;
+  checkpoint.path = path;
   auto tensors = readSafetensors(path, &checkpoint.metadata);
   if (!tensors)
     return Expected<Checkpoint>::failure(tensors.error());
@@ -207,22 +208,17 @@ Status Trainer::initialize(uint64_t seed) {
   return buffers.initializeParams(seed);
 }
 
-Status Trainer::loadCheckpoint(const std::string &path, int *epoch,
-                               std::optional<uint64_t> *seed) {
-  auto checkpoint = readCheckpoint(path, model.step.model);
-  if (!checkpoint)
-    return Status::failure(checkpoint.error());
-  Metadata &metadata = checkpoint->metadata;
+Status Trainer::loadCheckpoint(Checkpoint &checkpoint, int *epoch) {
+  Metadata &metadata = checkpoint.metadata;
   // The input scaling first: loading the parameters moves tensors out.
-  inputScaling = Normalizer::fromTensors(checkpoint->tensors);
+  inputScaling = Normalizer::fromTensors(checkpoint.tensors);
   bool withState = metadata.count("gradc.epoch") > 0;
-  if (Status status = buffers.loadParams(checkpoint->tensors, path, withState);
+  if (Status status =
+          buffers.loadParams(checkpoint.tensors, checkpoint.path, withState);
       !status)
     return status;
   if (epoch)
     *epoch = withState ? std::stoi(metadata["gradc.epoch"]) : 0;
-  if (seed && metadata.count("gradc.seed"))
-    *seed = std::stoull(metadata["gradc.seed"]);
   return ok();
 }
 
@@ -237,16 +233,12 @@ Status Trainer::saveCheckpoint(const std::string &path, int epoch,
                            {"gradc.seed", std::to_string(seed)}});
 }
 
-Expected<uint64_t> Trainer::checkpointSeed(const std::string &path) {
-  Metadata metadata;
-  auto file = readSafetensors(path, &metadata);
-  if (!file)
-    return Expected<uint64_t>::failure(file.error());
-  auto seed = metadata.find("gradc.seed");
-  if (seed == metadata.end())
+Expected<uint64_t> Checkpoint::seed() const {
+  auto recorded = metadata.find("gradc.seed");
+  if (recorded == metadata.end())
     return Expected<uint64_t>::failure(
         path + ": not a checkpoint of gradc train --save (no seed recorded)");
-  return std::stoull(seed->second);
+  return std::stoull(recorded->second);
 }
 
 double Trainer::defaultLearningRate() const {
@@ -325,13 +317,9 @@ Expected<EvalResult> Trainer::evaluate(const Dataset &data) {
 Status Trainer::train(DataSplits &data, TrainOptions options,
                       std::ostream &out) {
   int startEpoch = 0;
-  if (!options.resume.empty()) {
-    std::optional<uint64_t> seed;
-    if (Status status = loadCheckpoint(options.resume, &startEpoch, &seed);
-        !status)
+  if (options.resume) {
+    if (Status status = loadCheckpoint(*options.resume, &startEpoch); !status)
       return status;
-    if (seed)
-      options.seed = *seed; // the run continues as it began
   } else {
     if (Status status = initialize(options.seed); !status)
       return status;

@@ -41,8 +41,12 @@ forwardOnlyModel(Signature forward,
 /// A checkpoint file, read once: its tensors (parameters, optimizer state,
 /// input scaling) and its metadata.
 struct Checkpoint {
+  std::string path;
   NamedTensors tensors;
   Metadata metadata;
+  /// The seed of the run that wrote it: a resumed run must generate, split
+  /// and shuffle its data with it.
+  Expected<uint64_t> seed() const;
 };
 /// Reads the checkpoint `path`; fails if it was written for another model
 /// than `model`.
@@ -55,9 +59,9 @@ struct TrainOptions {
   uint64_t seed = 0;
   double valSplit = 0;
   Normalization normalization = Normalization::ZScore;
-  std::string save;     // checkpoint after every epoch
-  std::string resume;   // continue from this checkpoint
-  std::string metrics;  // one row per epoch: .csv, or .jsonl
+  std::string save;             // checkpoint after every epoch
+  Checkpoint *resume = nullptr; // continue from this checkpoint
+  std::string metrics;          // one row per epoch: .csv, or .jsonl
   bool progress = true; // a live progress line when stderr is a terminal
 };
 
@@ -75,18 +79,15 @@ public:
                                                    const DataSplits &data);
 
   /// Parameters from their initializers, or from a checkpoint (with
-  /// optimizer state when it has it). A checkpoint also gives the epoch it
-  /// was written after and the seed of the run.
+  /// optimizer state when it has it, its tensors moved out). A checkpoint
+  /// also gives the epoch it was written after.
   Status initialize(uint64_t seed);
-  Status loadCheckpoint(const std::string &path, int *epoch = nullptr,
-                        std::optional<uint64_t> *seed = nullptr);
+  Status loadCheckpoint(Checkpoint &checkpoint, int *epoch = nullptr);
   Status saveCheckpoint(const std::string &path, int epoch, uint64_t seed);
-  /// The seed a checkpoint's run used: a resumed run must generate, split
-  /// and shuffle its data with it.
-  static Expected<uint64_t> checkpointSeed(const std::string &path);
 
-  /// Trains `options.epochs` epochs in all (fewer when resuming), printing
-  /// one line per epoch to `out`. Normalizes `data` in place (with the
+  /// Trains `options.epochs` epochs in all (fewer when resuming, with the
+  /// checkpoint's seed in `options.seed`), printing one line per epoch to
+  /// `out`. Normalizes `data` in place (with the
   /// checkpoint's statistics when resuming).
   Status train(DataSplits &data, TrainOptions options, std::ostream &out);
 
