@@ -1,23 +1,12 @@
 //===- Commands.cpp - train, eval and predict, for every front end --------===//
 #include "gradc/Runtime/Commands.h"
 
+#include "Format.h"
+
 #include <algorithm>
-#include <cstdio>
 
 namespace gradc::rt {
 namespace {
-
-std::string percent(double fraction) {
-  char text[32];
-  std::snprintf(text, sizeof(text), "%.2f%%", 100 * fraction);
-  return text;
-}
-
-std::string fixed4(double value) {
-  char text[32];
-  std::snprintf(text, sizeof(text), "%.4f", value);
-  return text;
-}
 
 /// The output of `forward` holding its predictions: the first output other
 /// than the loss.
@@ -136,9 +125,9 @@ Status evaluateModel(CompiledModel &model, const EvalRequest &request,
   auto result = (*trainer)->evaluate(useTest ? splits->test : splits->train);
   if (!result)
     return Status::failure(result.error());
-  out << "loss " << fixed4(result->loss);
+  out << format("loss %.4f", result->loss);
   if (result->accuracy)
-    out << "  accuracy " << percent(*result->accuracy);
+    out << format("  accuracy %.2f%%", 100 * *result->accuracy);
   out << " (" << result->samples << " " << (useTest ? "test" : "training")
       << " samples)\n";
   return ok();

@@ -10,8 +10,9 @@
 #include "gradc/Runtime/Commands.h"
 #include "gradc/Runtime/Manifest.h"
 
+#include "Format.h"
+
 #include <algorithm>
-#include <cstdio>
 #include <cstring>
 #include <functional>
 #include <iostream>
@@ -133,11 +134,9 @@ Status Program::load() {
 
 std::string describeOptimizer(const OptimizerSpec &optimizer) {
   std::string text = optimizer.kind + "(";
-  for (size_t i = 0; i < optimizer.arguments.size(); ++i) {
-    char value[32];
-    std::snprintf(value, sizeof(value), "%g", optimizer.arguments[i].second);
-    text += (i ? ", " : "") + optimizer.arguments[i].first + " = " + value;
-  }
+  for (size_t i = 0; i < optimizer.arguments.size(); ++i)
+    text += (i ? ", " : "") + optimizer.arguments[i].first + " = " +
+            format("%g", optimizer.arguments[i].second);
   return text + ")";
 }
 

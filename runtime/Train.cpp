@@ -1,9 +1,10 @@
 //===- Train.cpp - the training loop --------------------------------------===//
 #include "gradc/Runtime/Train.h"
 
+#include "Format.h"
+
 #include <chrono>
 #include <cmath>
-#include <cstdarg>
 #include <cstdio>
 #include <fstream>
 #include <numeric>
@@ -17,17 +18,6 @@ using Clock = std::chrono::steady_clock;
 
 double secondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-std::string format(const char *pattern, ...)
-    __attribute__((format(printf, 1, 2)));
-std::string format(const char *pattern, ...) {
-  char text[512];
-  va_list args;
-  va_start(args, pattern);
-  std::vsnprintf(text, sizeof(text), pattern, args);
-  va_end(args);
-  return text;
 }
 
 double scalarOf(const Tensor &tensor) {
