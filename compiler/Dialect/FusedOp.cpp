@@ -126,21 +126,12 @@ SmallVector<Value> FusedOp::lowerToLinalg(OpBuilder &b) {
       maps.push_back(identity);
       continue;
     }
-    SmallVector<int64_t> axes = reduction.getReducedAxes();
-    SmallVector<int64_t> keptShape;
-    SmallVector<AffineExpr> keptDims;
-    for (int64_t dim = 0; dim < rank; ++dim) {
-      if (llvm::is_contained(axes, dim)) {
-        iterators[dim] = utils::IteratorType::reduction;
-        continue;
-      }
-      keptShape.push_back(domain.getDimSize(dim));
-      keptDims.push_back(b.getAffineDimExpr(dim));
-    }
-    outputs.push_back(emptyTensor(
-        b, getLoc(), RankedTensorType::get(keptShape, domain.getElementType()),
-        reduction.getIdentity()));
-    maps.push_back(AffineMap::get(rank, 0, keptDims, b.getContext()));
+    // The verifier made every reduction's axes, so its iterators, agree.
+    ReductionSpace space = reductionSpace(domain, reduction.getReducedAxes());
+    iterators = space.iterators;
+    outputs.push_back(
+        emptyTensor(b, getLoc(), space.resultType, reduction.getIdentity()));
+    maps.push_back(space.resultMap);
   }
   auto generic = b.create<linalg::GenericOp>(
       getLoc(), ValueRange(outputs).getTypes(), inputs, outputs, maps,

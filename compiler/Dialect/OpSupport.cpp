@@ -128,31 +128,37 @@ AffineMap broadcastReadMap(RankedTensorType inputType,
   return AffineMap::get(rank, 0, reads, context);
 }
 
+ReductionSpace reductionSpace(RankedTensorType inputType,
+                              ArrayRef<int64_t> axes) {
+  int64_t rank = inputType.getRank();
+  ReductionSpace space;
+  SmallVector<int64_t> keptShape;
+  SmallVector<AffineExpr> keptDims;
+  for (int64_t dim = 0; dim < rank; ++dim) {
+    bool reduced = llvm::is_contained(axes, dim);
+    space.iterators.push_back(reduced ? utils::IteratorType::reduction
+                                      : utils::IteratorType::parallel);
+    if (reduced)
+      continue;
+    keptShape.push_back(inputType.getDimSize(dim));
+    keptDims.push_back(getAffineDimExpr(dim, inputType.getContext()));
+  }
+  space.resultType =
+      RankedTensorType::get(keptShape, inputType.getElementType());
+  space.resultMap = AffineMap::get(rank, 0, keptDims, inputType.getContext());
+  return space;
+}
+
 Value buildReduction(OpBuilder &b, Location loc, Value input,
                      ArrayRef<int64_t> axes, double initValue,
                      ScalarBodyFn combine) {
   auto inputType = cast<RankedTensorType>(input.getType());
-  int64_t rank = inputType.getRank();
-  SmallVector<int64_t> keptShape;
-  SmallVector<AffineExpr> keptDims;
-  SmallVector<utils::IteratorType> iterators;
-  for (int64_t dim = 0; dim < rank; ++dim) {
-    bool reduced = llvm::is_contained(axes, dim);
-    iterators.push_back(reduced ? utils::IteratorType::reduction
-                                : utils::IteratorType::parallel);
-    if (reduced)
-      continue;
-    keptShape.push_back(inputType.getDimSize(dim));
-    keptDims.push_back(b.getAffineDimExpr(dim));
-  }
-  auto resultType =
-      RankedTensorType::get(keptShape, inputType.getElementType());
-  Value init = emptyTensor(b, loc, resultType, initValue);
-  SmallVector<AffineMap> maps = {
-      b.getMultiDimIdentityMap(rank),
-      AffineMap::get(rank, 0, keptDims, b.getContext())};
+  ReductionSpace space = reductionSpace(inputType, axes);
+  Value init = emptyTensor(b, loc, space.resultType, initValue);
+  SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(inputType.getRank()),
+                                 space.resultMap};
   auto generic = b.create<linalg::GenericOp>(
-      loc, resultType, input, init, maps, iterators,
+      loc, space.resultType, input, init, maps, space.iterators,
       [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
         // args = (element, accumulator); combine(accumulator, element).
         Value result = combine(nested, nestedLoc, {args[1], args[0]});

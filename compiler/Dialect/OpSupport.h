@@ -11,6 +11,7 @@
 #include "gradc/Dialect/Describe.h"
 #include "gradc/Dialect/GradDialect.h"
 
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
 
@@ -86,6 +87,16 @@ mlir::Value buildGeneric(mlir::OpBuilder &b, mlir::Location loc,
 /// it: stretched dimensions read index 0, added leading ones are dropped.
 mlir::AffineMap broadcastReadMap(mlir::RankedTensorType inputType,
                                  mlir::RankedTensorType resultType);
+
+/// The loop nest of a reduction over `axes` of `inputType`: its iterators,
+/// and the type and indexing map of its result (the kept dimensions).
+struct ReductionSpace {
+  llvm::SmallVector<mlir::utils::IteratorType> iterators;
+  mlir::RankedTensorType resultType;
+  mlir::AffineMap resultMap;
+};
+ReductionSpace reductionSpace(mlir::RankedTensorType inputType,
+                              llvm::ArrayRef<int64_t> axes);
 
 /// Reduces `input` over the (normalized, sorted) `axes`, starting from
 /// `initValue`, combining accumulator and element with `combine`. Returns a
