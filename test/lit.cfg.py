@@ -11,6 +11,8 @@ config.excludes = ["unit", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py.in",
 
 config.substitutions.append(("%gradc", os.path.join(config.gradc_tools_dir, "gradc")))
 config.substitutions.append(("%models", os.path.join(config.gradc_source_dir, "models")))
+# Every compile proves its buffer plans safe.
+config.environment["GRADC_VERIFY"] = "1"
 config.environment["PATH"] = os.pathsep.join(
     [config.llvm_tools_dir, config.environment.get("PATH", "")])
 

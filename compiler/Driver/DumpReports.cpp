@@ -43,21 +43,6 @@ std::pair<int, int> countOps(func::FuncOp function) {
   return {ops, kernels};
 }
 
-/// "linalg.matmul (h1)": the op that first writes a buffer, and the source
-/// name it computes when it has one.
-std::string producerOf(const PlannedBuffer &buffer) {
-  Operation *first = nullptr;
-  for (Operation *user : buffer.users)
-    if (!first || user->isBeforeInBlock(first))
-      first = user->getBlock() == buffer.alloc->getBlock() ? user : first;
-  if (!first)
-    return "(unused)";
-  std::string text = first->getName().getStringRef().str();
-  if (auto name = dyn_cast<NameLoc>(first->getLoc()))
-    text += " (" + name.getName().str() + ")";
-  return text;
-}
-
 int64_t bytesOf(Type type) {
   auto shaped = cast<ShapedType>(type);
   return shaped.getNumElements() * (shaped.getElementTypeBitWidth() / 8);
@@ -99,8 +84,8 @@ LogicalResult printMemory(ModuleOp module, raw_ostream &os) {
                  static_cast<const char *>("offset"));
     for (const PlannedBuffer &buffer : plan->buffers)
       os << format("  %-40s %12lld %5lld..%-6lld %12lld\n",
-                   producerOf(buffer).c_str(), (long long)buffer.bytes,
-                   (long long)buffer.first, (long long)buffer.last,
+                   describeProducer(buffer.uses).c_str(), (long long)buffer.bytes,
+                   (long long)buffer.uses.first, (long long)buffer.uses.last,
                    (long long)buffer.offset);
     int64_t params = 0, state = 0;
     for (BlockArgument argument : function.getArguments()) {

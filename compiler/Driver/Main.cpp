@@ -2,6 +2,7 @@
 #include "Commands.h"
 #include "Inputs.h"
 
+#include "gradc/Pipeline/BufferPlan.h"
 #include "gradc/Runtime/Runtime.h"
 
 #include "llvm/Support/InitLLVM.h"
@@ -22,6 +23,16 @@ static cl::opt<int> &threadsOption() {
       cl::cat(GradcOptions));
   return threads;
 }
+
+static cl::opt<bool> &verifyOption() {
+  static cl::opt<bool> verify(
+      "verify",
+      cl::desc("Prove every buffer plan safe after planning it (on in Debug "
+               "builds and with GRADC_VERIFY=1)"),
+      cl::init(false), cl::sub(cl::SubCommand::getAll()),
+      cl::cat(GradcOptions));
+  return verify;
+}
 } // namespace gradc::driver
 
 int main(int argc, char **argv) {
@@ -35,6 +46,7 @@ int main(int argc, char **argv) {
     cl::HideUnrelatedOptions(GradcOptions, *command);
   cl::HideUnrelatedOptions(GradcOptions);
   cl::opt<int> &threads = threadsOption();
+  cl::opt<bool> &verify = verifyOption();
   registerInputOptions();
   cl::ParseCommandLineOptions(
       argc, argv,
@@ -43,6 +55,8 @@ int main(int argc, char **argv) {
   if (threads < 0)
     return errs() << "gradc: --threads must be 0 (one per core) or more\n", 1;
   gradc_set_threads(threads);
+  if (verify)
+    gradc::setVerifyBufferPlans(true);
   if (DumpCommand)
     return runDump();
   if (RunCommand)

@@ -60,9 +60,13 @@ func::FuncOp declareGemm(ModuleOp module, Type elementType) {
 
 /// The address of a buffer's first element, as an index. A memref.view (of
 /// the arena) starts its byte shift past its source: computed here, since
-/// expand-strided-metadata rewrites the aligned pointer of a view into its
-/// source's.
+/// expand-strided-metadata rewrites the aligned pointer of a view, and of a
+/// reshape of one, into the arena's.
 Value addressOf(OpBuilder &b, Location loc, Value buffer) {
+  // Reshapes of identity-layout buffers start where their source does.
+  Operation *producer = buffer.getDefiningOp();
+  if (isa_and_nonnull<memref::ExpandShapeOp, memref::CollapseShapeOp>(producer))
+    return addressOf(b, loc, producer->getOperand(0));
   if (auto view = buffer.getDefiningOp<memref::ViewOp>())
     return b.create<arith::AddIOp>(loc, addressOf(b, loc, view.getSource()),
                                    view.getByteShift());

@@ -11,6 +11,8 @@
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 
+#include <cstdlib>
+
 namespace gradc {
 #define GEN_PASS_DEF_PLANBUFFERS
 #include "gradc/Pipeline/Passes.h.inc"
@@ -28,17 +30,53 @@ int64_t alignUp(int64_t bytes) {
   return (bytes + kAlignment - 1) / kAlignment * kAlignment;
 }
 
-/// The top-level op of `function`'s body containing `op`.
+/// The top-level op of `body` containing `op`.
 Operation *topLevel(Operation *op, Block &body) {
   while (op->getBlock() != &body)
     op = op->getParentOp();
   return op;
 }
 
-/// Whether `op` reads `input` and writes `output` element by element at the
-/// same index (whatever else it reads, through whatever maps), so `output`
-/// may reuse `input`'s bytes: each element is read before it is written.
-bool writesInPlaceOver(Operation *op, Value input, Value output) {
+int64_t elementBytes(Value buffer) {
+  return cast<MemRefType>(buffer.getType()).getElementTypeBitWidth() / 8;
+}
+
+} // namespace
+
+BodyPositions positionsIn(Block &body) {
+  BodyPositions positions;
+  for (auto [index, op] : llvm::enumerate(body))
+    positions[&op] = static_cast<int64_t>(index);
+  return positions;
+}
+
+BufferUses usesOf(Value buffer, Block &body, const BodyPositions &positions) {
+  BufferUses uses;
+  uses.first = uses.last = positions.lookup(topLevel(buffer.getDefiningOp(), body));
+  bool started = false;
+  SmallVector<Value> pending = {buffer};
+  while (!pending.empty()) {
+    Value value = pending.pop_back_val();
+    uses.aliases.push_back(value);
+    for (Operation *user : value.getUsers()) {
+      if (isa<memref::DeallocOp>(user))
+        continue;
+      // Any buffer an op derives from this one (a view, a reshape) may
+      // alias it: its uses count too.
+      for (Value result : user->getResults())
+        if (isa<MemRefType>(result.getType()))
+          pending.push_back(result);
+      int64_t at = positions.lookup(topLevel(user, body));
+      uses.first = started ? std::min(uses.first, at) : at;
+      uses.last = started ? std::max(uses.last, at) : at;
+      started = true;
+      uses.users.push_back(user);
+    }
+  }
+  return uses;
+}
+
+bool writesInPlaceOver(Operation *op, const BufferUses &input, Value output) {
   auto generic = dyn_cast<linalg::GenericOp>(op);
   if (!generic || generic.getNumDpsInits() != 1 ||
       generic.getDpsInitOperand(0)->get() != output ||
@@ -46,15 +84,46 @@ bool writesInPlaceOver(Operation *op, Value input, Value output) {
       !generic.getMatchingIndexingMap(generic.getDpsInitOperand(0))
            .isIdentity())
     return false;
-  return readsOnlyAtOwnIndex(generic, input);
+  Value base = input.aliases.front();
+  // Writing element i of a wider type would clobber input elements after i
+  // before they are read.
+  if (elementBytes(base) != elementBytes(output))
+    return false;
+  // A view or reshape of the input read through any map might read an
+  // element after its bytes were overwritten.
+  for (OpOperand *operand : generic.getDpsInputOperands())
+    if (operand->get() != base &&
+        llvm::is_contained(input.aliases, operand->get()))
+      return false;
+  return readsOnlyAtOwnIndex(generic, base);
 }
 
-} // namespace
+std::string describeProducer(const BufferUses &uses) {
+  Value buffer = uses.aliases.front();
+  Block *body = buffer.getParentBlock();
+  Operation *first = nullptr;
+  for (Operation *user : uses.users)
+    if (user->getBlock() == body &&
+        !isa<memref::ViewOp, memref::ExpandShapeOp, memref::CollapseShapeOp>(
+            user) &&
+        (!first || user->isBeforeInBlock(first)))
+      first = user;
+  if (!first)
+    return "(unused)";
+  std::string text = first->getName().getStringRef().str();
+  if (auto name = dyn_cast<NameLoc>(first->getLoc()))
+    text += " (" + name.getName().str() + ")";
+  return text;
+}
 
 std::optional<BufferRoot> rootOf(Value buffer) {
   if (auto argument = dyn_cast<BlockArgument>(buffer))
     return BufferRoot{argument, 0};
-  auto view = buffer.getDefiningOp<memref::ViewOp>();
+  Operation *producer = buffer.getDefiningOp();
+  // Reshapes of identity-layout buffers start at their source's first byte.
+  if (isa_and_nonnull<memref::ExpandShapeOp, memref::CollapseShapeOp>(producer))
+    return rootOf(producer->getOperand(0));
+  auto view = dyn_cast_or_null<memref::ViewOp>(producer);
   if (!view || !view.getSizes().empty())
     return std::nullopt;
   auto shift = view.getByteShift().getDefiningOp<arith::ConstantIndexOp>();
@@ -76,12 +145,66 @@ bool readsOnlyAtOwnIndex(linalg::GenericOp loop, Value buffer) {
   return reads;
 }
 
+namespace {
+
+/// Whether `output`'s first op writes it in place over `input`, which it
+/// reads for the last time.
+bool handsOver(const PlannedBuffer &input, const PlannedBuffer &output,
+               Block &body, const BodyPositions &positions) {
+  if (input.uses.last != output.uses.first)
+    return false;
+  return llvm::any_of(output.uses.users, [&](Operation *user) {
+    return positions.lookup(topLevel(user, body)) == output.uses.first &&
+           writesInPlaceOver(user, input.uses, output.uses.aliases.front());
+  });
+}
+
+bool bytesOverlap(int64_t offset, int64_t bytes, const PlannedBuffer &other) {
+  return offset < other.offset + other.bytes && other.offset < offset + bytes;
+}
+
+/// The offset for `buffer` among the placed buffers live at the same time
+/// (`live`): the offset of one it is written in place over (or that is
+/// written in place over it) when that clashes with no other, else the
+/// smallest gap that holds it (best fit), else the end.
+int64_t placeAmong(const PlannedBuffer &buffer,
+                   ArrayRef<const PlannedBuffer *> live, Block &body,
+                   const BodyPositions &positions) {
+  SmallVector<const PlannedBuffer *> partners;
+  for (const PlannedBuffer *other : live)
+    if (handsOver(*other, buffer, body, positions) ||
+        handsOver(buffer, *other, body, positions))
+      partners.push_back(other);
+  for (const PlannedBuffer *partner : partners) {
+    int64_t offset = partner->offset;
+    bool clashes = llvm::any_of(live, [&](const PlannedBuffer *other) {
+      bool sharesInPlace =
+          other->offset == offset && llvm::is_contained(partners, other);
+      return !sharesInPlace && bytesOverlap(offset, buffer.bytes, *other);
+    });
+    if (!clashes)
+      return offset;
+  }
+  SmallVector<std::pair<int64_t, int64_t>> taken;
+  for (const PlannedBuffer *other : live)
+    taken.emplace_back(other->offset, other->offset + other->bytes);
+  llvm::sort(taken);
+  int64_t best = -1, bestGap = INT64_MAX, cursor = 0;
+  for (auto [start, end] : taken) {
+    if (start - cursor >= buffer.bytes && start - cursor < bestGap) {
+      best = cursor;
+      bestGap = start - cursor;
+    }
+    cursor = std::max(cursor, end);
+  }
+  return best >= 0 ? best : cursor;
+}
+
+} // namespace
+
 FailureOr<BufferPlan> planBuffers(func::FuncOp function) {
   Block &body = function.getBody().front();
-  DenseMap<Operation *, int64_t> position;
-  for (auto [index, op] : llvm::enumerate(body))
-    position[&op] = static_cast<int64_t>(index);
-
+  BodyPositions positions = positionsIn(body);
   BufferPlan plan;
   for (Operation &op : body) {
     auto alloc = dyn_cast<memref::AllocOp>(op);
@@ -95,68 +218,25 @@ FailureOr<BufferPlan> planBuffers(func::FuncOp function) {
     buffer.alloc = alloc;
     buffer.bytes =
         alignUp(type.getNumElements() * (type.getElementTypeBitWidth() / 8));
-    buffer.first = buffer.last = position[alloc];
-    // Uses through views and reshapes, and inside the regions of linalg
-    // ops, count at their top-level op.
-    SmallVector<Value> aliases = {alloc.getResult()};
-    bool started = false;
-    while (!aliases.empty()) {
-      Value value = aliases.pop_back_val();
-      for (Operation *user : value.getUsers()) {
-        if (isa<memref::DeallocOp>(user))
-          continue;
-        // Any buffer an op derives from this one (a view, a reshape) may
-        // alias it: its uses count too.
-        for (Value result : user->getResults())
-          if (isa<MemRefType>(result.getType()))
-            aliases.push_back(result);
-        int64_t at = position[topLevel(user, body)];
-        buffer.first = started ? std::min(buffer.first, at) : at;
-        buffer.last = std::max(buffer.last, at);
-        started = true;
-        buffer.users.push_back(user);
-      }
-    }
+    buffer.uses = usesOf(alloc, body, positions);
     plan.buffers.push_back(std::move(buffer));
   }
 
-  // Largest first, each at the lowest offset that overlaps no buffer live at
-  // the same time.
+  // Largest first, each where it overlaps no buffer live at the same time.
   SmallVector<PlannedBuffer *> order;
   for (PlannedBuffer &buffer : plan.buffers)
     order.push_back(&buffer);
   llvm::stable_sort(order, [](PlannedBuffer *a, PlannedBuffer *b) {
     return a->bytes > b->bytes;
   });
-  SmallVector<PlannedBuffer *> placed;
+  SmallVector<const PlannedBuffer *> placed;
   for (PlannedBuffer *buffer : order) {
-    SmallVector<std::pair<int64_t, int64_t>> taken;
-    for (PlannedBuffer *other : placed) {
-      bool disjointInTime =
-          other->last < buffer->first || buffer->last < other->first;
-      // The new buffer may overwrite one that its first op reads for the
-      // last time, element by element.
-      bool handOver =
-          other->last == buffer->first &&
-          llvm::any_of(buffer->users, [&](Operation *user) {
-            return position[topLevel(user, body)] == buffer->first &&
-                   writesInPlaceOver(user, other->alloc.getResult(),
-                                     buffer->alloc.getResult());
-          });
-      if (!disjointInTime && !handOver)
-        taken.emplace_back(other->offset, other->offset + other->bytes);
-    }
-    llvm::sort(taken);
-    // Best fit: the smallest gap that holds the buffer, else the end.
-    int64_t best = -1, bestGap = INT64_MAX, cursor = 0;
-    for (auto [start, end] : taken) {
-      if (start - cursor >= buffer->bytes && start - cursor < bestGap) {
-        best = cursor;
-        bestGap = start - cursor;
-      }
-      cursor = std::max(cursor, end);
-    }
-    buffer->offset = best >= 0 ? best : cursor;
+    SmallVector<const PlannedBuffer *> live;
+    for (const PlannedBuffer *other : placed)
+      if (!(other->uses.last < buffer->uses.first ||
+            buffer->uses.last < other->uses.first))
+        live.push_back(other);
+    buffer->offset = placeAmong(*buffer, live, body, positions);
     plan.arenaBytes = std::max(plan.arenaBytes, buffer->offset + buffer->bytes);
     plan.naiveBytes += buffer->bytes;
     placed.push_back(buffer);
@@ -193,15 +273,32 @@ void applyPlan(func::FuncOp function, const BufferPlan &plan) {
       IntegerAttr::get(IntegerType::get(context, 64), plan.arenaBytes));
 }
 
+bool verifyFromEnvironment() {
+#ifndef NDEBUG
+  return true;
+#else
+  const char *value = std::getenv("GRADC_VERIFY");
+  return value && llvm::StringRef(value) != "0" && *value;
+#endif
+}
+
+bool &verifySetting() {
+  static bool verify = verifyFromEnvironment();
+  return verify;
+}
+
 struct PlanBuffersPass : impl::PlanBuffersBase<PlanBuffersPass> {
   void runOnOperation() override {
-    WalkResult result = getOperation().walk([](func::FuncOp function) {
+    bool verify = verifyBufferPlans();
+    WalkResult result = getOperation().walk([&](func::FuncOp function) {
       if (function.isExternal() || !function->hasAttr("grad.entry"))
         return WalkResult::advance();
       FailureOr<BufferPlan> plan = planBuffers(function);
       if (failed(plan))
         return WalkResult::interrupt();
       applyPlan(function, *plan);
+      if (verify && failed(verifyBufferPlan(function)))
+        return WalkResult::interrupt();
       return WalkResult::advance();
     });
     if (result.wasInterrupted())
@@ -210,4 +307,8 @@ struct PlanBuffersPass : impl::PlanBuffersBase<PlanBuffersPass> {
 };
 
 } // namespace
+
+bool verifyBufferPlans() { return verifySetting(); }
+void setVerifyBufferPlans(bool verify) { verifySetting() = verify; }
+
 } // namespace gradc

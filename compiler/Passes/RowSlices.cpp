@@ -59,14 +59,18 @@ Value sliceOf(OpBuilder &b, Location loc, Value buffer, AffineMap map,
 }
 
 /// `buffer` inside the outlined function: its root argument, or the same
-/// view of it.
+/// views and reshapes of it (see rootOf), with their constant offsets.
 Value rebuildView(OpBuilder &b, Value buffer, IRMapping &inside) {
   if (Value known = inside.lookupOrNull(buffer))
     return known;
-  auto view = buffer.getDefiningOp<memref::ViewOp>();
-  if (!inside.contains(view.getByteShift()))
-    b.clone(*view.getByteShift().getDefiningOp(), inside);
-  return b.clone(*view, inside)->getResult(0);
+  Operation *derivation = buffer.getDefiningOp();
+  for (Value operand : derivation->getOperands()) {
+    if (isa<MemRefType>(operand.getType()))
+      rebuildView(b, operand, inside);
+    else if (!inside.contains(operand))
+      b.clone(*operand.getDefiningOp(), inside);
+  }
+  return b.clone(*derivation, inside)->getResult(0);
 }
 
 std::string uniqueName(SymbolTable &symbols, const Twine &base) {
