@@ -152,8 +152,10 @@ SmallVector<Value> ReduceMeanOp::buildVJP(OpBuilder &b, Value g) {
 }
 
 SmallVector<Value> ReduceMaxOp::buildVJP(OpBuilder &b, Value g) {
-  // The gradient flows to the elements equal to the maximum: there
-  // max - x is 0, so step(max - x) is 0 and the mask 1 - step(...) is 1.
+  // The gradient flows to the elements equal to the maximum (there max - x
+  // is 0, so step(max - x) is 0 and the mask 1 - step(...) is 1), split
+  // evenly among ties as torch.amax does: maxima over ReLU zeros or
+  // quantized pixels are often tied.
   Location loc = getLoc();
   RankedTensorType inputType = getInput().getType();
   SmallVector<int64_t> axes = axesOf(*this);
@@ -161,8 +163,10 @@ SmallVector<Value> ReduceMaxOp::buildVJP(OpBuilder &b, Value g) {
   Value below = b.create<StepOp>(loc, b.create<SubOp>(loc, max, getInput()));
   Value mask =
       b.create<SubOp>(loc, splatConstant(b, loc, inputType, 1.0), below);
-  return {
-      b.create<MulOp>(loc, spreadOverAxes(b, loc, g, axes, inputType), mask)};
+  Value ties = b.create<ReduceSumOp>(loc, mask, getAxesAttr(), getKeepdimsAttr());
+  Value share = b.create<DivOp>(loc, g, ties);
+  return {b.create<MulOp>(loc, spreadOverAxes(b, loc, share, axes, inputType),
+                          mask)};
 }
 
 } // namespace gradc::grad

@@ -129,6 +129,36 @@ INSTANTIATE_TEST_SUITE_P(EveryOp, GradCheck, ::testing::ValuesIn(kCases),
                            return std::string(info.param.name);
                          });
 
+// Finite differences cannot see ties; torch.amax splits the gradient evenly
+// among tied maxima, and so must reduce_max.
+TEST(GradCheck, ReduceMaxSplitsTheGradientAmongTies) {
+  Compiler compiler;
+  auto module = compiler.importSource(
+      "model ties(batch = 2)\n"
+      "param w : f64[batch, 3] = zeros\n"
+      "param c : f64[batch] = ones\n"
+      "loss = reduce_sum(reduce_max(w, axes = [1]) * c)\n"
+      "optimize loss with sgd(lr = 0.1)\n");
+  ASSERT_TRUE(module) << testing::PrintToString(compiler.diagnostics());
+  auto model = compileToJit(*module, 1, rt::Entry::Gradients);
+  ASSERT_TRUE(model);
+  rt::Tensor &w = *model->buffers->find("w");
+  w.data<double>()[0] = 2.0; // row 0: one maximum; row 1: three tied zeros
+  ASSERT_TRUE(model->run());
+  const auto &results = model->signature.results;
+  for (size_t i = 0; i < results.size(); ++i)
+    if (results[i].name == "w" && results[i].role == rt::TensorRole::Gradient) {
+      const double *gradient = model->buffers->results()[i].data<double>();
+      EXPECT_EQ(gradient[0], 1.0);
+      EXPECT_EQ(gradient[1], 0.0);
+      EXPECT_EQ(gradient[2], 0.0);
+      for (int k = 3; k < 6; ++k)
+        EXPECT_DOUBLE_EQ(gradient[k], 1.0 / 3.0) << "tied element " << k;
+      return;
+    }
+  FAIL() << "no gradient of w";
+}
+
 TEST(GradCheck, EveryOpOfTheDialectHasACase) {
   Compiler compiler;
   std::set<std::string> covered;
