@@ -47,7 +47,9 @@ int runGrad() {
   const rt::Tensor &loss = *buffers.findResult(signature.loss);
   double value = loss.dtype == rt::DType::F64 ? loss.data<double>()[0]
                                               : loss.data<float>()[0];
-  outs() << format("loss %.8g\n", value) << "wrote " << gradients.size()
+  // Every digit, so the loss can be compared exactly with other frameworks.
+  outs() << format(loss.dtype == rt::DType::F64 ? "loss %.17g\n" : "loss %.9g\n",
+                   value) << "wrote " << gradients.size()
          << " gradients to " << out << "\n";
   return 0;
 }

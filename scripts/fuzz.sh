@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs N random models with fresh seeds through the differential tester
+# (test/random/differential.py: gradc against PyTorch in float64, f64 and
+# f32 builds, buffer plans verified) and saves each failing model, with its
+# inputs, parameters and what differed, under fuzz-failures/.
+#
+#   scripts/fuzz.sh N [FIRST_SEED]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+count=${1:?usage: scripts/fuzz.sh N [FIRST_SEED]}
+# Seeds past the suite's fixed 0..299, different on every run by default.
+first=${2:-$(( (($(date +%s) % 100000) * 100000) + 1000 ))}
+[[ -x build/compiler/gradc ]] || scripts/setup.sh
+start=$(date +%s)
+status=0
+GRADC_VERIFY=1 /usr/bin/python3 test/random/differential.py build/compiler/gradc \
+  --first "$first" --count "$count" --save fuzz-failures || status=$?
+echo "fuzz: $count models in $(( $(date +%s) - start )) s (seeds from $first)"
+((status == 0)) || echo "fuzz: failing models saved under fuzz-failures/"
+exit "$status"

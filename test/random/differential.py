@@ -1,0 +1,457 @@
+#!/usr/bin/python3
+"""Random differential testing: random well-typed .grad models, run by gradc
+and by PyTorch (float64) on the same parameters and batch.
+
+Each model is written twice from one description: as .grad text, and as the
+PyTorch expression of every value, so the reference never sees gradc's IR.
+For each model it compares, against PyTorch in float64:
+  - the forward entry point's outputs and loss (gradc run),
+  - the loss and every gradient (gradc grad),
+  - the same two for the f32 build of the model, with an f32 tolerance.
+
+  differential.py GRADC [--first N] [--count N] [--jobs N] [--save DIR]
+
+exits 0 when every model agrees, 1 otherwise (each failing model is saved
+to DIR with the reference and what differed), and 77 when PyTorch is not
+installed.
+"""
+import argparse
+import concurrent.futures
+import json
+import os
+import random
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+
+try:
+    import numpy as np
+    import torch
+except ImportError:
+    print("differential: python3-torch is not installed; skipped")
+    sys.exit(77)
+
+# Largest error accepted, relative to the scale of the tensor compared (see
+# compare). f64 differs from PyTorch by summation order only. An f32 result
+# may be off by rounding through the model, which an ill-conditioned model
+# amplifies: it is judged against PyTorch's own float32 error on the same
+# model, and must stay within F32_FACTOR times it (or F32_TOLERANCE).
+F64_TOLERANCE = 1e-9
+F32_TOLERANCE = 2e-3
+F32_FACTOR = 8
+# The smallest gradient scale, relative to the loss, a dtype resolves: a
+# gradient that is exactly zero is computed as rounding noise of terms of
+# the loss's size (about 1e-16 of it in f64, 1e-7 in f32), so gradients are
+# compared on at least this scale; the tolerance times the floor is then
+# 1e-15 (f64) and 1e-6 (f32) of the loss, absolute.
+GRADIENT_FLOOR = {"f64": 1e-6, "f32": 5e-4}
+# An exact zero (a bias gradient through a shift-invariant softmax) is
+# computed as rounding noise of the terms that cancel, in PyTorch as in
+# gradc: each tensor's scale is at least this fraction of the largest of
+# its kind (all gradients, or all forward values).
+FAMILY_FLOOR = 1e-3
+
+
+class Model:
+    """A random model: declarations, definitions and their PyTorch twins."""
+
+    def __init__(self, rng, name):
+        self.rng = rng
+        self.name = name
+        self.batch = rng.choice([1, 2, 3, 5, 8, 16, 22, 33, 64])
+        self.lines = []      # .grad statements after the model line
+        self.torch = []      # (name, python expression over env)
+        self.shapes = {}     # value name -> shape (tuple)
+        self.params = []     # (name, shape)
+        self.inputs = []     # (name, shape)
+        self.labels = []     # (name, shape, classes or None)
+        self.outputs = []
+        self.counter = 0
+
+    # -- declarations -------------------------------------------------------
+    def fresh(self, prefix):
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def dims(self, shape):
+        return ", ".join("batch" if d == "B" else str(d) for d in shape)
+
+    def concrete(self, shape):
+        return tuple(self.batch if d == "B" else d for d in shape)
+
+    def param(self, shape, init=None):
+        name = self.fresh("w")
+        init = init or self.rng.choice(
+            ["normal(0, 0.5)", "uniform(-0.7, 0.7)", "xavier_normal"
+             if len(shape) == 2 else "normal(0, 0.3)"])
+        self.lines.append(f"param {name} : DT[{self.dims(shape)}] = {init}")
+        self.params.append((name, self.concrete(shape)))
+        self.shapes[name] = self.concrete(shape)
+        return name
+
+    def define(self, grad_expr, torch_expr, shape):
+        name = self.fresh("h")
+        self.lines.append(f"{name} = {grad_expr}")
+        self.torch.append((name, torch_expr))
+        self.shapes[name] = tuple(shape)
+        return name
+
+    # -- layers ----------------------------------------------------------------
+    def width(self):
+        return self.rng.choice([1, 2, 3, 4, 7, 8, 10, 16, 24, 33, 64, 130])
+
+    def dense(self, h):
+        """h @ w (+ b), sometimes with w stored transposed."""
+        rows, cols = self.shapes[h]
+        out = self.width()
+        if self.rng.random() < 0.3:
+            w = self.param((out, cols))
+            g, t = f"matmul({h}, {w}, transpose_rhs = true)", f"{h} @ {w}.T"
+        else:
+            w = self.param((cols, out))
+            g, t = f"{h} @ {w}", f"{h} @ {w}"
+        if self.rng.random() < 0.7:
+            b = self.param((out,), "normal(0, 0.1)")
+            g, t = f"{g} + {b}", f"{t} + {b}"
+        return self.define(g, t, (rows, out))
+
+    def unary(self, h):
+        choices = [
+            ("relu({0})", "torch.relu({0})"),
+            ("tanh({0})", "torch.tanh({0})"),
+            ("sigmoid({0})", "torch.sigmoid({0})"),
+            ("exp(tanh({0}))", "torch.exp(torch.tanh({0}))"),
+            ("log({0} * {0} + 1)", "torch.log({0} * {0} + 1)"),
+            ("sqrt({0} * {0} + 1)", "torch.sqrt({0} * {0} + 1)"),
+            ("-{0} * 0.5", "-{0} * 0.5"),
+            ("step({0}) * {0}", "({0} > 0).to({0}.dtype) * {0}"),
+            ("2.5 * {0} - 1", "2.5 * {0} - 1"),
+        ]
+        g, t = self.rng.choice(choices)
+        return self.define(g.format(h), t.format(h), self.shapes[h])
+
+    def binary(self, a, b):
+        """a op b for two values of one shape, or b broadcast along rows."""
+        g, t = self.rng.choice([("{0} + {1}", "{0} + {1}"),
+                                ("{0} - {1}", "{0} - {1}"),
+                                ("{0} * {1}", "{0} * {1}"),
+                                ("{0} / ({1} * {1} + 1)",
+                                 "{0} / ({1} * {1} + 1)")])
+        return self.define(g.format(a, b), t.format(a, b), self.shapes[a])
+
+    def scale(self, h):
+        """h times a parameter broadcast over rows (or a scalar)."""
+        shape = self.shapes[h]
+        s = self.param(shape[1:] if self.rng.random() < 0.7 else (),
+                       "normal(1, 0.2)")
+        return self.define(f"{h} * {s}", f"{h} * {s}", shape)
+
+    def pool(self, h):
+        """Reshape to a higher rank, reduce one or two axes, reshape back."""
+        rows, cols = self.shapes[h]
+        factors = [f for f in range(2, cols + 1) if cols % f == 0]
+        if not factors:
+            return self.unary(h)
+        k = self.rng.choice(factors)
+        rest = cols // k
+        if rest % 2 == 0 and rest > 2 and self.rng.random() < 0.5:
+            shape = (rows, 2, rest // 2, k)
+            axes = self.rng.choice([[1], [3], [1, 3], [2, 3], [1, 2]])
+        else:
+            shape = (rows, rest, k)
+            axes = self.rng.choice([[2], [1], [1, 2]])
+        op = self.rng.choice(["reduce_sum", "reduce_mean", "reduce_max"])
+        keep = self.rng.random() < 0.3
+        reduced = tuple(1 if i in axes else d for i, d in enumerate(shape)
+                        if keep or i not in axes)
+        flat = 1
+        for d in reduced[1:]:
+            flat *= d
+        torch_op = {"reduce_sum": "torch.sum", "reduce_mean": "torch.mean",
+                    "reduce_max": "torch.amax"}[op]
+        inner = (f"{op}(reshape({h}, shape = [{self.dims(('B',) + shape[1:])}]), "
+                 f"axes = [{', '.join(map(str, axes))}]"
+                 + (", keepdims = true)" if keep else ")"))
+        torch_inner = (f"{torch_op}({h}.reshape({shape}), dim={tuple(axes)}, "
+                       f"keepdim={keep})")
+        return self.define(f"reshape({inner}, shape = [batch, {flat}])",
+                           f"{torch_inner}.reshape({rows}, {flat})",
+                           (rows, flat))
+
+    def transposed(self, h):
+        """transpose to [cols, rows], an elementwise op there, and back."""
+        rows, cols = self.shapes[h]
+        t = self.define(f"transpose({h})", f"{h}.T", (cols, rows))
+        u = self.unary(t)
+        return self.define(f"transpose({u})", f"{u}.T", (rows, cols))
+
+    def normalize(self, h):
+        op = self.rng.choice(["softmax", "log_softmax"])
+        axis = self.rng.choice([-1, 0, 1])
+        return self.define(f"{op}({h}, axis = {axis})",
+                           f"torch.{op}({h}, dim={axis})", self.shapes[h])
+
+    def gram(self, h):
+        """h^T h / rows: a matmul with a transposed left operand."""
+        rows, cols = self.shapes[h]
+        if cols > 40:
+            return self.unary(h)
+        g = self.define(f"matmul({h}, {h}, transpose_lhs = true)",
+                        f"{h}.T @ {h}", (cols, cols))
+        return self.define(f"{h} @ tanh({g})", f"{h} @ torch.tanh({g})",
+                           (rows, cols))
+
+    # -- the whole model -------------------------------------------------------
+    def build(self):
+        features = self.width()
+        self.inputs.append(("x", (self.batch, features)))
+        self.shapes["x"] = (self.batch, features)
+        values = ["x"]
+        h = self.dense("x")
+        values.append(h)
+        for _ in range(self.rng.randint(1, 6)):
+            step = self.rng.choice(["dense", "dense", "unary", "unary",
+                                    "binary", "scale", "pool", "transposed",
+                                    "normalize", "gram"])
+            if step == "binary":
+                same = [v for v in values if self.shapes[v] == self.shapes[h]
+                        and v != h]
+                h = self.binary(h, self.rng.choice(same)) if same else self.unary(h)
+            else:
+                h = getattr(self, step)(h)
+            values.append(h)
+            if self.rng.random() < 0.25:
+                self.outputs.append(h)
+        self.finish(h)
+
+    def finish(self, h):
+        rows, cols = self.shapes[h]
+        kind = self.rng.choice(["classify", "regress", "reduce"])
+        if kind == "classify":
+            classes = self.rng.choice([2, 3, 5, 10])
+            logits = self.dense_to(h, classes)
+            self.labels.append(("y", (self.batch,), classes))
+            self.lines.append("label y : i32[batch]")
+            self.outputs.append(logits)
+            self.loss("softmax_cross_entropy({0}, y)".format(logits),
+                      f"F.cross_entropy({logits}, y)")
+        elif kind == "regress":
+            self.labels.append(("t", (rows, cols), None))
+            self.lines.append(f"label t : DT[batch, {cols}]")
+            self.outputs.append(h)
+            self.loss(f"mse({h}, t)", f"F.mse_loss({h}, t)")
+        else:
+            self.loss(f"reduce_mean({h} * {h}) + reduce_sum({h}) * 0.01",
+                      f"torch.mean({h} * {h}) + torch.sum({h}) * 0.01")
+
+    def dense_to(self, h, out):
+        rows, cols = self.shapes[h]
+        w = self.param((cols, out))
+        return self.define(f"{h} @ {w}", f"{h} @ {w}", (rows, out))
+
+    def loss(self, grad_expr, torch_expr):
+        self.lines.append(f"loss = {grad_expr}")
+        self.torch.append(("loss", torch_expr))
+        optimizer = self.rng.choice(
+            ["sgd(lr = 0.1)", "momentum(lr = 0.05)", "adam(lr = 0.01)",
+             "rmsprop(lr = 0.01)", "adagrad(lr = 0.1)", "nesterov(lr = 0.05)"])
+        self.lines.append(f"optimize loss with {optimizer}")
+
+    def source(self, dtype):
+        decls = [f"input {n} : DT[batch, {', '.join(map(str, s[1:]))}]"
+                 for n, s in self.inputs]
+        body = [f"model {self.name}(batch = {self.batch})"] + decls
+        body += [line for line in self.lines]
+        outputs = [f"output {o}" for o in dict.fromkeys(self.outputs)]
+        # Outputs go before the optimize line (any order is valid).
+        text = "\n".join(body[:-1] + outputs + body[-1:]) + "\n"
+        return text.replace("DT[", dtype + "[")
+
+
+def generate(seed):
+    model = Model(random.Random(seed), f"r{seed}")
+    model.build()
+    return model
+
+
+# -- files ------------------------------------------------------------------------
+def read_safetensors(path):
+    data = open(path, "rb").read()
+    size = struct.unpack("<Q", data[:8])[0]
+    header = json.loads(data[8:8 + size])
+    dtypes = {"F64": np.float64, "F32": np.float32, "I32": np.int32,
+              "I64": np.int64}
+    tensors = {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        begin, end = entry["data_offsets"]
+        tensors[name] = np.frombuffer(
+            data[8 + size + begin:8 + size + end],
+            dtype=dtypes[entry["dtype"]]).reshape(entry["shape"]).copy()
+    return tensors
+
+
+def reference(model, params, feeds, dtype=torch.float64):
+    """Forward values, loss and gradients computed by PyTorch in `dtype`."""
+    env = {"torch": torch, "F": torch.nn.functional}
+    leaves = {n: torch.tensor(v, dtype=dtype, requires_grad=True)
+              for n, v in params.items()}
+    env.update(leaves)
+    for name, value in feeds.items():
+        tensor = torch.tensor(value)
+        env[name] = tensor.to(dtype) if tensor.is_floating_point() else tensor
+    for name, expr in model.torch:
+        env[name] = eval(expr, env)
+    env["loss"].backward()
+    forward = {n: env[n].detach().double().numpy()
+               for n in model.outputs + ["loss"]}
+    grads = {n: t.grad.double().numpy() if t.grad is not None
+             else np.zeros(t.shape) for n, t in leaves.items()}
+    return {"forward": forward, "gradients": grads}
+
+
+def largest(tensors):
+    return max([float(np.max(np.abs(t))) for t in tensors if np.size(t)] + [0])
+
+
+class Comparison:
+    """Compares results of one dtype with the f64 reference, value by value:
+    the error of a tensor is its largest absolute difference over its scale,
+    the largest magnitude of the reference tensor, floored (see
+    FAMILY_FLOOR and GRADIENT_FLOOR)."""
+
+    def __init__(self, exact, dtype, torch32=None):
+        self.exact, self.dtype, self.torch32 = exact, dtype, torch32
+        loss = max(1.0, abs(float(exact["forward"]["loss"])))
+        self.floors = {
+            "forward": FAMILY_FLOOR * largest(exact["forward"].values()),
+            "gradients": max(FAMILY_FLOOR * largest(exact["gradients"].values()),
+                             GRADIENT_FLOOR[dtype] * loss)}
+        self.problems = []
+
+    def error(self, kind, name, got):
+        want = self.exact[kind][name]
+        got = np.asarray(got, dtype=np.float64).reshape(np.shape(want))
+        if not np.size(want):
+            return 0.0, 0, got
+        scale = max(largest([want]), self.floors[kind], 1e-300)
+        difference = np.abs(got - want)
+        if not np.all(np.isfinite(got)):
+            return float("inf"), 0, got
+        return float(np.max(difference)) / scale, int(np.argmax(difference)), got
+
+    def check(self, kind, name, got, what=None):
+        error, index, got = self.error(kind, name, got)
+        tolerance = F64_TOLERANCE
+        if self.dtype == "f32":
+            theirs, _, _ = self.error(kind, name, self.torch32[kind][name])
+            tolerance = max(F32_TOLERANCE, F32_FACTOR * theirs)
+        if error > tolerance:
+            want = self.exact[kind][name]
+            self.problems.append(
+                f"{self.dtype} {what or kind[:-1] + ' ' + name}: relative "
+                f"error {error:.3e} > {tolerance:.1e} at element {index} "
+                f"(gradc {got.flat[index]!r}, torch {want.flat[index]!r})")
+
+
+def gradc(tool, *arguments):
+    result = subprocess.run([tool, *arguments], capture_output=True,
+                            text=True, timeout=120)
+    if result.returncode != 0:
+        raise RuntimeError(f"gradc {arguments[0]} failed: {result.stderr}")
+    return result.stdout
+
+
+def check(tool, seed, workdir):
+    """Returns the problems found in model `seed` (empty when all agree)."""
+    model = generate(seed)
+    directory = os.path.join(workdir, f"r{seed}")
+    os.makedirs(directory, exist_ok=True)
+    problems = []
+    rng = np.random.default_rng(seed)
+    feeds = {}
+    for name, shape in model.inputs:
+        feeds[name] = rng.standard_normal(shape)
+    for name, shape, classes in model.labels:
+        feeds[name] = (rng.integers(0, classes, shape).astype(np.int64)
+                       if classes else rng.standard_normal(shape))
+    feed_args = []
+    for name, value in feeds.items():
+        path = os.path.join(directory, name + ".npy")
+        np.save(path, value)
+        feed_args += ["--input", f"{name}={path}"]
+    sources = {}
+    for dtype in ("f64", "f32"):
+        sources[dtype] = os.path.join(directory, f"model_{dtype}.grad")
+        with open(sources[dtype], "w") as f:
+            f.write(model.source(dtype))
+    params_path = os.path.join(directory, "params.safetensors")
+    try:
+        gradc(tool, "init", sources["f64"], "--seed", str(seed),
+              "--out", params_path)
+        params = read_safetensors(params_path)
+        exact = reference(model, params, feeds)
+        torch32 = reference(model, params, feeds, torch.float32)
+        for dtype in ("f64", "f32"):
+            comparison = Comparison(exact, dtype, torch32)
+            out = os.path.join(directory, "out_" + dtype)
+            gradc(tool, "run", sources[dtype], "--params", params_path,
+                  *feed_args, "--output", out)
+            for name in exact["forward"]:
+                comparison.check("forward", name,
+                                 np.load(os.path.join(out, name + ".npy")))
+            grad_path = os.path.join(directory, f"grads_{dtype}.safetensors")
+            text = gradc(tool, "grad", sources[dtype], "--params",
+                         params_path, *feed_args, "--out", grad_path)
+            comparison.check("forward", "loss", float(text.split()[1]),
+                             "gradients-entry loss")
+            got = read_safetensors(grad_path)
+            for name in exact["gradients"]:
+                comparison.check("gradients", name, got[name])
+            problems += comparison.problems
+    except (RuntimeError, subprocess.TimeoutExpired) as error:
+        problems.append(str(error))
+    return model, problems
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("gradc")
+    parser.add_argument("--first", type=int, default=0)
+    parser.add_argument("--count", type=int, default=300)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--save", help="folder for the failing models")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the work folder")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    workdir = tempfile.mkdtemp(prefix="gradc-differential-")
+    failures = 0
+    seeds = range(args.first, args.first + args.count)
+    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+        for model, problems in pool.map(lambda s: check(args.gradc, s, workdir),
+                                        seeds):
+            if not problems:
+                continue
+            failures += 1
+            print(f"model {model.name}: {len(problems)} mismatches")
+            for problem in problems[:8]:
+                print("  " + problem)
+            if args.save:
+                target = os.path.join(args.save, model.name)
+                shutil.rmtree(target, ignore_errors=True)
+                shutil.copytree(os.path.join(workdir, model.name), target)
+                with open(os.path.join(target, "problems.txt"), "w") as f:
+                    f.write("\n".join(problems) + "\n")
+    if not args.keep:
+        shutil.rmtree(workdir, ignore_errors=True)
+    print(f"differential: {args.count - failures} passed, {failures} failed "
+          f"(seeds {args.first}..{args.first + args.count - 1})")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
