@@ -185,17 +185,21 @@ Status Buffers::loadParams(NamedTensors &tensors, const std::string &path,
 }
 
 Status Buffers::loadInput(const std::string &name, const std::string &path) {
+  auto tensor = readNpy(path);
+  if (!tensor)
+    return Status::failure(tensor.error());
+  return setInput(name, std::move(*tensor), path);
+}
+
+Status Buffers::setInput(const std::string &name, Tensor tensor,
+                         const std::string &origin) {
   std::string known;
   for (size_t i = 0; i < signature.arguments.size(); ++i) {
     const TensorSpec &spec = signature.arguments[i];
     if (spec.role != TensorRole::Input && spec.role != TensorRole::Label)
       continue;
-    if (spec.name == name) {
-      auto tensor = readNpy(path);
-      if (!tensor)
-        return Status::failure(tensor.error());
-      return assign(i, std::move(*tensor), path);
-    }
+    if (spec.name == name)
+      return assign(i, std::move(tensor), origin);
     known += (known.empty() ? "" : ", ") + spec.name;
   }
   return Status::failure("the model has no input or label named '" + name +

@@ -86,13 +86,7 @@ Session::CompiledEntry::caller() const {
   return jitCaller(jit.get(), signature.name);
 }
 
-namespace {
-/// Entry points of one model, compiled together.
-struct CompiledEntries {
-  std::vector<rt::Signature> signatures;
-  std::unique_ptr<JitModel> jit;
-};
-} // namespace
+using CompiledEntries = Session::CompiledEntries;
 
 /// Lowers `entries` of `model` and JIT-compiles them; nothing if `model` is
 /// nothing or compiling fails (reported).
@@ -139,11 +133,16 @@ onlyEntry(std::optional<CompiledEntries> compiled) {
                                 std::move(compiled->jit)};
 }
 
+std::optional<Session::CompiledEntries>
+Session::loadEntries(llvm::StringRef path, llvm::ArrayRef<rt::Entry> entries,
+                     ImportOptions options) {
+  return compileEntries(
+      withLoss(loadModel(path, options), "it has no gradients"), entries);
+}
+
 std::optional<Session::CompiledEntry>
 Session::loadGradients(llvm::StringRef path, ImportOptions options) {
-  return onlyEntry(
-      compileEntries(withLoss(loadModel(path, options), "it has no gradients"),
-                     {rt::Entry::Gradients}));
+  return onlyEntry(loadEntries(path, {rt::Entry::Gradients}, options));
 }
 
 std::optional<Session::CompiledEntry>

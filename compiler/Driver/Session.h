@@ -62,6 +62,16 @@ public:
     /// Calls the entry point with its operands (Buffers::pointers order).
     std::function<bool(std::vector<void *> &)> caller() const;
   };
+  /// Entry points of one model, compiled together.
+  struct CompiledEntries {
+    std::vector<rt::Signature> signatures; // in the order asked
+    std::unique_ptr<JitModel> jit;
+  };
+  /// Loads a model with a loss and compiles `entries` of it; reports errors.
+  std::optional<CompiledEntries> loadEntries(llvm::StringRef path,
+                                             llvm::ArrayRef<rt::Entry> entries,
+                                             ImportOptions options = {});
+
   /// Loads a model and compiles its gradients entry point; reports errors.
   std::optional<CompiledEntry> loadGradients(llvm::StringRef path,
                                              ImportOptions options = {});

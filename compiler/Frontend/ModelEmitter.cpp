@@ -820,6 +820,12 @@ private:
     }
     if (!ok)
       return std::nullopt;
+    // An omitted element type means the source's f32, which gradc check
+    // promotes to f64 along with every other f32.
+    if (llvm::any_of(op.getAttributeNames(),
+                     [](StringAttr name) { return name == "dtype"; }) &&
+        !attributes.get("dtype"))
+      attributes.set("dtype", TypeAttr::get(floatType));
     return attributes;
   }
 

@@ -34,6 +34,10 @@ public:
                     bool withState = false);
   /// Sets the input or label `name` from a .npy file.
   Status loadInput(const std::string &name, const std::string &path);
+  /// Sets the input or label `name` (floats converted to its dtype);
+  /// `origin` names where the tensor came from in messages.
+  Status setInput(const std::string &name, Tensor tensor,
+                  const std::string &origin);
   /// Fills every input and label not loaded yet with seeded random data:
   /// floats from N(0, 1), labels uniform over their classes.
   void fillMissingInputsRandomly(uint64_t seed);
