@@ -521,6 +521,7 @@ private:
                           builder.getStringAttr(output.first));
     model->setAttr(attrs::kEntry,
                    builder.getStringAttr(rt::entryName(rt::Entry::Forward)));
+    recordClassCounts(model);
     if (optimizer) {
       model->setAttr(attrs::kLoss, builder.getStringAttr(lossName));
       model->setAttr(attrs::kOptimizer, *optimizer);

@@ -75,9 +75,15 @@ LogicalResult readArgument(DictionaryAttr attributes, Type type,
   return success();
 }
 
-/// The class count of a label, from the ops that read it as class indices.
-std::optional<int64_t> classCount(BlockArgument label) {
-  for (Operation *user : label.getUsers()) {
+/// The class count of a label: recorded by recordClassCounts, or (in a
+/// hand-written module) found from the ops that read it as class indices.
+std::optional<int64_t> classCount(func::FuncOp model, unsigned index) {
+  if (auto recorded = model.getArgAttrOfType<IntegerAttr>(index,
+                                                          attrs::kClasses))
+    return recorded.getInt();
+  if (model.isExternal())
+    return std::nullopt;
+  for (Operation *user : model.getArgument(index).getUsers()) {
     if (auto loss = dyn_cast<grad::SoftmaxCrossEntropyOp>(user))
       return loss.getLogits().getType().getDimSize(1);
     if (auto oneHot = dyn_cast<grad::OneHotOp>(user))
@@ -115,6 +121,16 @@ func::FuncOp deriveEntry(func::FuncOp source, rt::Entry from, rt::Entry to) {
   return derived;
 }
 
+void recordClassCounts(func::FuncOp model) {
+  for (unsigned index = 0; index < model.getNumArguments(); ++index)
+    if (model.getArgAttr(index, attrs::kLabel))
+      if (std::optional<int64_t> classes = classCount(model, index))
+        model.setArgAttr(
+            index, attrs::kClasses,
+            IntegerAttr::get(IntegerType::get(model.getContext(), 64),
+                             *classes));
+}
+
 FailureOr<rt::Signature> readSignature(ModuleOp module, rt::Entry entry) {
   SmallVector<func::FuncOp> entries = entryFunctions(module, entry);
   func::FuncOp model = entries.empty() ? func::FuncOp() : entries.back();
@@ -127,14 +143,18 @@ FailureOr<rt::Signature> readSignature(ModuleOp module, rt::Entry entry) {
   rt::Signature signature;
   signature.name = model.getSymName().str();
   signature.model = modelNameOf(model, entry);
+  // A planned entry point's last argument is its arena, not the model's.
+  bool planned = model->hasAttr(attrs::kArenaBytes);
   for (auto [index, type] : llvm::enumerate(model.getArgumentTypes())) {
+    if (planned && index + 1 == model.getNumArguments())
+      break;
     rt::TensorSpec spec;
     if (failed(readArgument(model.getArgAttrDict(index), type, spec)))
       return model.emitError("argument #")
              << index << " lacks a valid grad.input/grad.label/grad.param "
              << "attribute (and grad.init for parameters)";
-    if (spec.role == rt::TensorRole::Label && !model.isExternal())
-      spec.classes = classCount(model.getArgument(index));
+    if (spec.role == rt::TensorRole::Label)
+      spec.classes = classCount(model, index);
     bool isResult = spec.role == rt::TensorRole::Output ||
                     spec.role == rt::TensorRole::Gradient;
     (isResult ? signature.results : signature.arguments)

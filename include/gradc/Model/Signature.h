@@ -40,6 +40,12 @@ constexpr llvm::StringLiteral kUpdates = "grad.updates";
 /// On an argument of the step entry: optimizer state ("w1.velocity"), with a
 /// grad.init like parameters.
 constexpr llvm::StringLiteral kState = "grad.state";
+/// On a label read as class indices: the number of classes, recorded at
+/// import so that lowered dumps keep it.
+constexpr llvm::StringLiteral kClasses = "grad.classes";
+/// On a planned entry point: the bytes of the arena its last argument is
+/// (see grad-plan-buffers).
+constexpr llvm::StringLiteral kArenaBytes = "grad.arena_bytes";
 /// On an argument of the step entry: a hyperparameter set at run time
 /// ("lr").
 constexpr llvm::StringLiteral kHyper = "grad.hyper";
@@ -59,6 +65,10 @@ std::string modelNameOf(mlir::func::FuncOp function, rt::Entry entry);
 /// point of the same model, inserted right after it.
 mlir::func::FuncOp deriveEntry(mlir::func::FuncOp source, rt::Entry from,
                                rt::Entry to);
+
+/// Stamps each label of `model` that its ops read as class indices with
+/// grad.classes, so the count outlives those ops.
+void recordClassCounts(mlir::func::FuncOp model);
 
 /// Reads the signature of one of the module's entry points; reports an
 /// error on the module and fails if there is none or it is malformed.

@@ -10,6 +10,8 @@
 #ifndef GRADC_PIPELINE_BUFFERPLAN_H
 #define GRADC_PIPELINE_BUFFERPLAN_H
 
+#include "gradc/Model/Signature.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -19,8 +21,7 @@
 
 namespace gradc {
 
-/// On a planned entry point: the bytes of the arena its last argument is.
-constexpr llvm::StringLiteral kArenaBytesAttr = "grad.arena_bytes";
+constexpr llvm::StringLiteral kArenaBytesAttr = attrs::kArenaBytes;
 
 /// How a buffer is used in a function body: every value naming its bytes
 /// (itself, then the views and reshapes derived from it), the ops using
