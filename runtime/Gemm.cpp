@@ -8,11 +8,12 @@
 #define EIGEN_STACK_ALLOCATION_LIMIT (4 * 1024 * 1024)
 #include <Eigen/Core>
 
+#include <algorithm>
 #include <utility>
 
 // Eigen is built without OpenMP, so its products are serial: the runtime
-// splits a large GEMM across its own threads, each packing its blocks on its
-// own (8 MB) stack.
+// cuts a large GEMM into tiles shared out among its own threads, each
+// packing its blocks on its own (8 MB) stack.
 
 namespace {
 
@@ -20,16 +21,41 @@ template <typename T>
 using RowMajor =
     Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
+/// How a product is cut into tiles, each computed by one serial Eigen
+/// product. The cut depends on the shape alone, never on the thread count:
+/// Eigen's blocking (and so each element's summation order) follows the
+/// shape of the product it computes, so a cut that followed the threads
+/// would make results depend on them. Threads only share out the tiles.
+struct Tiling {
+  bool byColumns; // tiles are slices of columns, else of rows
+  int64_t tiles, tileExtent;
+};
+
 /// Below about 4M multiply-adds, waking a second thread costs more than it
-/// saves (measured with mlp_small's 32x784x128 products).
-int threadsFor(int64_t m, int64_t n, int64_t k) {
-  if (m * n * k < (int64_t{1} << 22))
-    return 1;
-  return gradc::rt::kernelThreads();
+/// saves (measured with mlp_small's 32x784x128 products), so small products
+/// are one tile. Larger ones are cut along the longer side of the output
+/// into at least two tiles of about kTileExtent rows or columns (a multiple
+/// of 16, so that Eigen's register blocks stay whole). Cutting has a cost
+/// (each tile repacks the operand the tiles share, and Eigen blocks a
+/// narrower product less well): on mlp_big, whose 1000-wide products make
+/// 4 tiles, a step takes 2% longer with two threads than the old cut into
+/// one slice per thread did, and 5% longer with one thread than one uncut
+/// product. Narrower tiles cost more; wider ones would idle cores.
+Tiling tilingFor(int64_t m, int64_t n, int64_t k) {
+  constexpr int64_t kTileExtent = 256, kMaxTiles = 16, kQuantum = 16;
+  bool byColumns = n >= m;
+  int64_t extent = byColumns ? n : m;
+  if (m * n * k < (int64_t{1} << 22) || extent < 2 * kQuantum)
+    return {byColumns, 1, extent};
+  int64_t tiles = std::clamp<int64_t>((extent + kTileExtent - 1) / kTileExtent,
+                                      2, kMaxTiles);
+  int64_t tileExtent = (extent + tiles - 1) / tiles;
+  tileExtent = (tileExtent + kQuantum - 1) / kQuantum * kQuantum;
+  return {byColumns, (extent + tileExtent - 1) / tileExtent, tileExtent};
 }
 
-/// With an epilogue over the output's rows: when the product is split by
-/// rows (or not split), each thread runs it on its rows as soon as it has
+/// With an epilogue over the output's rows: when the product is cut by
+/// rows (or not cut), each thread runs it on its rows as soon as it has
 /// computed them; when by columns, all threads run it on slices of rows
 /// once the product is done.
 template <typename T>
@@ -43,12 +69,11 @@ void matmul(const T *lhs, const T *rhs, T *out, int64_t m, int64_t n, int64_t k,
                                   transposeLhs ? m : k);
   Eigen::Map<const RowMajor<T>> b(rhs, transposeRhs ? n : k,
                                   transposeRhs ? k : n);
-  // Each thread computes a slice of the output with Eigen's serial product,
-  // which packs its blocks on the thread's stack: Eigen's own parallel
-  // product allocates a shared block on the heap at every call.
-  int threads = threadsFor(m, n, k);
-  bool byColumns = n >= m && threads > 1;
-  int64_t extent = byColumns ? n : m;
+  // Each tile is computed with Eigen's serial product, which packs its
+  // blocks on the thread's stack: Eigen's own parallel product allocates a
+  // shared block on the heap at every call.
+  Tiling tiling = tilingFor(m, n, k);
+  int64_t extent = tiling.byColumns ? n : m;
   auto store = [&](auto target, const auto &product) {
     if (accumulate)
       target.noalias() += product;
@@ -57,12 +82,14 @@ void matmul(const T *lhs, const T *rhs, T *out, int64_t m, int64_t n, int64_t k,
   };
   auto slice = [&](int64_t begin, int64_t size, const auto &left,
                    const auto &right) {
-    if (byColumns)
+    if (tiling.byColumns)
       store(c.middleCols(begin, size), left * right.middleCols(begin, size));
     else
       store(c.middleRows(begin, size), left.middleRows(begin, size) * right);
   };
-  auto compute = [&](int64_t begin, int64_t size) {
+  auto computeTile = [&](int64_t tile) {
+    int64_t begin = tile * tiling.tileExtent;
+    int64_t size = std::min(tiling.tileExtent, extent - begin);
     if (transposeLhs && transposeRhs)
       slice(begin, size, a.transpose(), b.transpose());
     else if (transposeLhs)
@@ -71,20 +98,23 @@ void matmul(const T *lhs, const T *rhs, T *out, int64_t m, int64_t n, int64_t k,
       slice(begin, size, a, b.transpose());
     else
       slice(begin, size, a, b);
-    if (epilogue && !byColumns)
+    if (epilogue && !tiling.byColumns)
       epilogue(buffers, begin, begin + size);
   };
+  // Part p of P computes tiles p, p + P, ...: contiguous tiles would do as
+  // well, but this needs no rounding.
   auto part = [](void *context, int index, int parts) {
-    auto &[computeSlice, extent] =
-        *static_cast<std::pair<decltype(compute) *, int64_t> *>(context);
-    int64_t begin = extent * index / parts;
-    int64_t end = extent * (index + 1) / parts;
-    if (end > begin)
-      (*computeSlice)(begin, end - begin);
+    auto &[compute, tiles] =
+        *static_cast<std::pair<decltype(computeTile) *, int64_t> *>(context);
+    for (int64_t tile = index; tile < tiles; tile += parts)
+      (*compute)(tile);
   };
-  std::pair<decltype(compute) *, int64_t> context(&compute, extent);
+  std::pair<decltype(computeTile) *, int64_t> context(&computeTile,
+                                                      tiling.tiles);
+  int threads = static_cast<int>(
+      std::min<int64_t>(gradc::rt::kernelThreads(), tiling.tiles));
   gradc::rt::runParts(threads, part, &context);
-  if (epilogue && byColumns)
+  if (epilogue && tiling.byColumns)
     gradc_parallel_for(epilogue, buffers, 0, m);
 }
 
