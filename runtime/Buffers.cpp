@@ -172,10 +172,13 @@ Status Buffers::loadParams(NamedTensors &tensors, const std::string &path,
       return entry.first == spec.name;
     });
     if (match == tensors.end())
-      return Status::failure(path + ": no tensor named '" + spec.name +
-                             "' for parameter " + spec.name + " : " +
-                             typeString(spec) +
-                             " (create a parameter file with 'gradc init')");
+      return Status::failure(
+          path + ": no tensor named '" + spec.name + "' for " +
+          describeRole(spec.role) + " " + spec.name + " : " + typeString(spec) +
+          (spec.role == TensorRole::Param
+               ? " (create a parameter file with 'gradc init')"
+               : " (the file was written for another optimizer, or by an "
+                 "older gradc)"));
     Status status =
         assign(i, std::move(match->second), path + " ['" + spec.name + "']");
     if (!status)

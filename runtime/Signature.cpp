@@ -43,6 +43,14 @@ std::string entrySymbol(const std::string &model, Entry entry) {
   return model + "_" + entryName(entry);
 }
 
+double defaultLearningRate(const Signature &step) {
+  if (step.optimizer)
+    for (auto &[name, value] : step.optimizer->arguments)
+      if (name == "lr")
+        return value;
+  return 0.01;
+}
+
 const TensorSpec *onlyArgument(const Signature &signature, TensorRole role) {
   const TensorSpec *found = nullptr;
   for (const TensorSpec &spec : signature.arguments)

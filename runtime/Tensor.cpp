@@ -56,6 +56,17 @@ std::string Tensor::typeString() const {
   return gradc::rt::typeString(dtype, shape);
 }
 
+double Tensor::scalar() const {
+  return dtype == DType::F64 ? data<double>()[0] : data<float>()[0];
+}
+
+void Tensor::setScalar(double value) {
+  if (dtype == DType::F64)
+    data<double>()[0] = value;
+  else
+    data<float>()[0] = static_cast<float>(value);
+}
+
 std::string typeString(DType dtype, const std::vector<int64_t> &shape) {
   std::string text = std::string(name(dtype)) + "[";
   for (size_t i = 0; i < shape.size(); ++i)

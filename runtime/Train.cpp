@@ -20,18 +20,6 @@ double secondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-double scalarOf(const Tensor &tensor) {
-  return tensor.dtype == DType::F64 ? tensor.data<double>()[0]
-                                    : tensor.data<float>()[0];
-}
-
-void setScalar(Tensor &tensor, double value) {
-  if (tensor.dtype == DType::F64)
-    tensor.data<double>()[0] = value;
-  else
-    tensor.data<float>()[0] = static_cast<float>(value);
-}
-
 /// The output whose argmax is the predicted class: "logits" if there is
 /// one, else the first [batch, classes] output.
 std::string classScores(const Signature &forward, int64_t batch,
@@ -231,14 +219,6 @@ Expected<uint64_t> Checkpoint::seed() const {
   return std::stoull(recorded->second);
 }
 
-double Trainer::defaultLearningRate() const {
-  if (model.step.optimizer)
-    for (auto &[name, value] : model.step.optimizer->arguments)
-      if (name == "lr")
-        return value;
-  return 0.01;
-}
-
 void Trainer::loadBatch(const Dataset &data, const std::vector<int64_t> &order,
                         int64_t first) {
   Tensor &features = *buffers.find(input);
@@ -279,7 +259,7 @@ Expected<EvalResult> Trainer::evaluate(const Dataset &data) {
     if (!model.callForward(pointers))
       return Expected<EvalResult>::failure("evaluation failed");
     int64_t real = std::min(batch, data.size() - first);
-    weightedLoss += scalarOf(*loss) * double(real);
+    weightedLoss += loss->scalar() * double(real);
     if (scores) {
       int64_t classes = scores->shape[1];
       for (int64_t row = 0; row < real; ++row) {
@@ -316,9 +296,9 @@ Status Trainer::train(DataSplits &data, TrainOptions options,
     inputScaling = Normalizer::fit(data.train, options.normalization);
   }
   inputScaling.apply(data);
-  double lr = options.lr.value_or(defaultLearningRate());
+  double lr = options.lr.value_or(defaultLearningRate(model.step));
   if (Tensor *rate = buffers.find("lr"))
-    setScalar(*rate, lr);
+    rate->setScalar(lr);
   MetricsFile metrics;
   if (Status status = metrics.open(options.metrics, startEpoch > 0); !status)
     return status;
@@ -347,7 +327,7 @@ Status Trainer::train(DataSplits &data, TrainOptions options,
       loadBatch(data.train, order, step * batch);
       if (!model.callStep(pointers))
         return Status::failure("the training step failed");
-      double value = scalarOf(loss);
+      double value = loss.scalar();
       if (!std::isfinite(value)) {
         progress.clear();
         return Status::failure(format(

@@ -1,10 +1,12 @@
 #!/usr/bin/python3
-"""Checks gradc's loss and gradients against PyTorch on the MLP models.
+"""Checks gradc's loss, gradients and optimizer steps against PyTorch.
 
 For each model, gradc writes initial parameters (gradc init) and, for a
 random batch, the loss and every gradient (gradc grad). PyTorch rebuilds the
 same network from those parameters (layers w1/b1, w2/b2, ... with ReLU
 between them, softmax cross-entropy) and must agree within 1e-4 relative.
+Then each optimizer takes twenty steps on one batch (gradc step) and must
+agree with torch.optim (see compare_optimizer).
 
 Usage: compare_pytorch.py GRADC MODELS_DIR [MODEL ...]
 Exits 0 when everything matches, 1 on a mismatch, 77 (skipped) without torch.
@@ -95,6 +97,102 @@ def compare(tool, model, work):
     return ok
 
 
+# -- optimizer steps -------------------------------------------------------------
+# Twenty training steps on one batch with each optimizer, against torch.optim
+# from the same parameters. f64 must agree to rounding. An f32 step rounds
+# (as PyTorch's does) but must not drift further from the float64 result
+# than F32_DRIFT_FACTOR times PyTorch's own float32 run.
+STEPS = 20
+F64_UPDATE_TOLERANCE = 1e-9
+F32_DRIFT_FACTOR = 4
+
+OPTIMIZERS = {
+    "sgd(lr = 0.1)": lambda p: torch.optim.SGD(p, lr=0.1),
+    "momentum(lr = 0.05)": lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9),
+    "nesterov(lr = 0.05)":
+        lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9, nesterov=True),
+    "adagrad(lr = 0.1)": lambda p: torch.optim.Adagrad(p, lr=0.1, eps=1e-8),
+    "rmsprop(lr = 0.01)":
+        lambda p: torch.optim.RMSprop(p, lr=0.01, alpha=0.9, eps=1e-8),
+    "adam(lr = 0.01)": lambda p: torch.optim.Adam(p, lr=0.01),
+}
+
+STEP_MODEL = """model steps(batch = 16)
+input x : DT[batch, 20]
+label y : i32[batch]
+param w1 : DT[20, 32] = xavier_normal
+param b1 : DT[32] = normal(0, 0.1)
+param w2 : DT[32, 5] = xavier_normal
+param b2 : DT[5] = normal(0, 0.1)
+logits = relu(x @ w1 + b1) @ w2 + b2
+output logits
+loss = softmax_cross_entropy(logits, y)
+optimize loss with OPTIMIZER
+"""
+
+
+def torch_steps(optimizer, weights, x, y, dtype):
+    """The parameters after STEPS steps of torch.optim in `dtype`."""
+    tensors = {n: torch.tensor(v, dtype=dtype, requires_grad=True)
+               for n, v in weights.items()}
+    step = OPTIMIZERS[optimizer](list(tensors.values()))
+    inputs, labels = torch.tensor(x, dtype=dtype), torch.tensor(y).long()
+    for _ in range(STEPS):
+        step.zero_grad()
+        hidden = torch.relu(inputs @ tensors["w1"] + tensors["b1"])
+        F.cross_entropy(hidden @ tensors["w2"] + tensors["b2"],
+                        labels).backward()
+        step.step()
+    return {n: t.detach().double().numpy() for n, t in tensors.items()}
+
+
+def drift(got, want, start):
+    """The largest difference between two runs' parameters, relative to the
+    largest change the reference made."""
+    return max(np.abs(got[n] - want[n]).max() for n in want) / max(
+        np.abs(want[n] - start[n]).max() for n in want)
+
+
+def compare_optimizer(tool, optimizer, work):
+    sources = {}
+    for dtype in ("f64", "f32"):
+        sources[dtype] = work / f"steps_{dtype}.grad"
+        sources[dtype].write_text(STEP_MODEL.replace("DT", dtype).replace(
+            "OPTIMIZER", optimizer))
+    params = work / "steps.safetensors"
+    gradc(tool, "init", str(sources["f64"]), "--seed", "5", "--out",
+          str(params))
+    weights = read_safetensors(params)
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal((16, 20))
+    y = rng.integers(0, 5, 16).astype(np.int32)
+    np.save(work / "x.npy", x)
+    np.save(work / "y.npy", y)
+    exact = torch_steps(optimizer, weights, x, y, torch.float64)
+    torch32 = torch_steps(optimizer, weights, x, y, torch.float32)
+    start32 = {n: v.astype(np.float32).astype(np.float64)
+               for n, v in weights.items()}
+    theirs = drift(torch32, exact, start32)
+    ok = True
+    for dtype in ("f64", "f32"):
+        trained = work / f"trained_{dtype}.safetensors"
+        gradc(tool, "step", str(sources[dtype]), "--params", str(params),
+              "--input", f"x={work / 'x.npy'}", "--input",
+              f"y={work / 'y.npy'}", "--steps", str(STEPS), "--out",
+              str(trained))
+        got = {n: v.astype(np.float64)
+               for n, v in read_safetensors(trained).items() if n in exact}
+        if dtype == "f64":
+            error, tolerance = drift(got, exact, weights), F64_UPDATE_TOLERANCE
+        else:
+            error = drift(got, exact, start32)
+            tolerance = F32_DRIFT_FACTOR * theirs
+        print(f"    {dtype} after {STEPS} steps: drift {error:.2e} of the "
+              f"update (tolerance {tolerance:.1e})")
+        ok &= error <= tolerance
+    return ok
+
+
 def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__)
@@ -106,6 +204,11 @@ def main():
     with tempfile.TemporaryDirectory() as directory:
         for name in names:
             ok &= compare(tool, models / name, Path(directory))
+        print(f"optimizer steps against torch.optim (f32 within "
+              f"{F32_DRIFT_FACTOR}x PyTorch's own float32 drift)")
+        for optimizer in OPTIMIZERS:
+            print(f"  {optimizer}")
+            ok &= compare_optimizer(tool, optimizer, Path(directory))
     print("all match" if ok else "MISMATCH")
     sys.exit(0 if ok else 1)
 

@@ -1,7 +1,8 @@
-//===- ElementwiseOps.cpp - add, sub, mul, div and unary math -------------===//
+//===- ElementwiseOps.cpp - arithmetic, unary math and cast ---------------===//
 //
 // For each elementwise op: its scalar body and its folders. The shape rule
-// (operands and result share one type) is derived by ODS.
+// (operands and result share one type) is derived by ODS. Last, cast, the
+// one elementwise op whose result type differs from its operand's.
 //
 //===----------------------------------------------------------------------===//
 #include "OpSupport.h"
@@ -186,6 +187,50 @@ OpFoldResult NegOp::fold(FoldAdaptor) {
   if (auto inner = getInput().getDefiningOp<NegOp>())
     return inner.getInput();
   return {};
+}
+
+//===----------------------------------------------------------------------===//
+// cast
+//===----------------------------------------------------------------------===//
+
+LogicalResult CastOp::inferReturnTypes(MLIRContext *,
+                                       std::optional<Location> loc,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &results) {
+  auto dtype = readAttr<TypeAttr>(loc, "cast", adaptor.getAttributes(), "dtype",
+                                  "f32 or f64", /*required=*/true);
+  if (failed(dtype))
+    return failure();
+  Type elementType = dtype->getValue();
+  if (!isa<Float32Type, Float64Type>(elementType))
+    return shapeError(loc, "cast", "dtype must be f32 or f64");
+  results.push_back(
+      cast<RankedTensorType>(adaptor.getInput().getType()).clone(elementType));
+  return success();
+}
+
+OpFoldResult CastOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  return {};
+}
+
+SmallVector<Value> CastOp::buildVJP(OpBuilder &b, Value g) {
+  Type inputElement = getInput().getType().getElementType();
+  return {b.create<CastOp>(getLoc(), g, TypeAttr::get(inputElement))};
+}
+
+SmallVector<Value> CastOp::lowerToLinalg(OpBuilder &b) {
+  Type to = getType().getElementType();
+  bool widens = to.getIntOrFloatBitWidth() >
+                getInput().getType().getElementType().getIntOrFloatBitWidth();
+  return {
+      buildGeneric(b, getLoc(), getType(), getInput(), {},
+                   [&](OpBuilder &nested, Location loc, ValueRange x) -> Value {
+                     if (widens)
+                       return nested.create<arith::ExtFOp>(loc, to, x[0]);
+                     return nested.create<arith::TruncFOp>(loc, to, x[0]);
+                   })};
 }
 
 } // namespace gradc::grad

@@ -46,7 +46,7 @@ int runBench() {
     return fail(status.error());
   buffers.fillMissingInputsRandomly(2);
   if (rt::Tensor *lr = buffers.find("lr"))
-    lr->data<float>()[0] = 0.01f;
+    lr->setScalar(0.01);
   std::vector<void *> pointers = buffers.pointers();
   std::vector<double> times;
   for (unsigned i = 0; i < warmup + steps; ++i) {

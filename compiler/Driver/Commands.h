@@ -38,6 +38,9 @@ int runPredict();
 extern llvm::cl::SubCommand GradCommand;
 int runGrad();
 
+extern llvm::cl::SubCommand StepCommand;
+int runStep();
+
 extern llvm::cl::SubCommand CheckCommand;
 int runCheck();
 

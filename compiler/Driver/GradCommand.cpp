@@ -45,12 +45,11 @@ int runGrad() {
   if (rt::Status status = rt::writeSafetensors(out, gradients); !status)
     return fail(status.error());
   const rt::Tensor &loss = *buffers.findResult(signature.loss);
-  double value = loss.dtype == rt::DType::F64 ? loss.data<double>()[0]
-                                              : loss.data<float>()[0];
   // Every digit, so the loss can be compared exactly with other frameworks.
-  outs() << format(loss.dtype == rt::DType::F64 ? "loss %.17g\n" : "loss %.9g\n",
-                   value) << "wrote " << gradients.size()
-         << " gradients to " << out << "\n";
+  outs() << format(loss.dtype == rt::DType::F64 ? "loss %.17g\n"
+                                                : "loss %.9g\n",
+                   loss.scalar())
+         << "wrote " << gradients.size() << " gradients to " << out << "\n";
   return 0;
 }
 

@@ -10,7 +10,7 @@ namespace gradc::driver {
 
 namespace {
 
-/// Options shared by run and grad. Built on first use from main(), after
+/// Options shared by run, grad and step. Built on first use from main(), after
 /// every global SubCommand exists: across files, static initialization
 /// order is unspecified.
 struct InputOptions {
@@ -20,24 +20,30 @@ struct InputOptions {
       cl::value_desc("file"),
       cl::sub(RunCommand),
       cl::sub(GradCommand),
+      cl::sub(StepCommand),
       cl::cat(GradcOptions)};
   cl::list<std::string> inputs{"input",
                                cl::desc("An input or label: NAME=FILE.npy"),
                                cl::value_desc("name=file"),
                                cl::sub(RunCommand),
                                cl::sub(GradCommand),
+                               cl::sub(StepCommand),
                                cl::cat(GradcOptions)};
   cl::opt<bool> randomInputs{
       "random-inputs",
       cl::desc("Fill inputs and labels not given with --input with seeded "
                "random data (floats ~ N(0,1), labels uniform over the "
                "classes)"),
-      cl::sub(RunCommand), cl::sub(GradCommand), cl::cat(GradcOptions)};
+      cl::sub(RunCommand),
+      cl::sub(GradCommand),
+      cl::sub(StepCommand),
+      cl::cat(GradcOptions)};
   cl::opt<uint64_t> seed{"seed",
                          cl::desc("Seed for --random-inputs"),
                          cl::init(0),
                          cl::sub(RunCommand),
                          cl::sub(GradCommand),
+                         cl::sub(StepCommand),
                          cl::cat(GradcOptions)};
 };
 
@@ -50,8 +56,31 @@ InputOptions &inputOptions() {
 
 void registerInputOptions() { inputOptions(); }
 
+/// Loads the parameters from `path`, and the optimizer state if asked and
+/// the file has any; state it does not have starts from its initializers.
+static int loadParams(rt::Buffers &buffers, const rt::Signature &signature,
+                      const std::string &path, bool withState) {
+  auto file = rt::readSafetensors(path);
+  if (!file)
+    return fail(file.error());
+  bool fileHasState =
+      withState && llvm::any_of(signature.arguments, [&](const auto &spec) {
+        return spec.role == rt::TensorRole::State &&
+               llvm::any_of(*file, [&](const auto &entry) {
+                 return entry.first == spec.name;
+               });
+      });
+  if (withState && !fileHasState)
+    if (rt::Status status = buffers.initializeParams(0); !status)
+      return fail(status.error());
+  if (rt::Status status = buffers.loadParams(*file, path, fileHasState);
+      !status)
+    return fail(status.error());
+  return 0;
+}
+
 int loadInputs(rt::Buffers &buffers, const rt::Signature &signature,
-               const std::string &modelPath) {
+               const std::string &modelPath, bool withState) {
   InputOptions &options = inputOptions();
   const std::string &params = options.params;
   bool hasParams = llvm::any_of(signature.arguments, [](const auto &spec) {
@@ -62,8 +91,8 @@ int loadInputs(rt::Buffers &buffers, const rt::Signature &signature,
                 "(create one with 'gradc init " +
                 modelPath + " --out FILE')");
   if (hasParams)
-    if (rt::Status status = buffers.loadParams(params); !status)
-      return fail(status.error());
+    if (int status = loadParams(buffers, signature, params, withState))
+      return status;
   for (const std::string &binding : options.inputs) {
     auto [name, path] = StringRef(binding).split('=');
     if (path.empty())

@@ -18,9 +18,11 @@ namespace gradc::driver {
 void registerInputOptions();
 
 /// Fills `buffers` from the options; reports errors and returns the exit
-/// code on failure, 0 on success.
+/// code on failure, 0 on success. With `withState`, optimizer state comes
+/// from the --params file when it has any (all of it), else from its
+/// initializers.
 int loadInputs(rt::Buffers &buffers, const rt::Signature &signature,
-               const std::string &modelPath);
+               const std::string &modelPath, bool withState = false);
 
 } // namespace gradc::driver
 

@@ -20,7 +20,7 @@ static cl::opt<int> &threadsOption() {
       cl::desc("Threads for the compiled kernels (default: one per core)"),
       cl::init(0), cl::sub(TrainCommand), cl::sub(EvalCommand),
       cl::sub(PredictCommand), cl::sub(BenchCommand), cl::sub(RunCommand),
-      cl::cat(GradcOptions));
+      cl::sub(GradCommand), cl::sub(StepCommand), cl::cat(GradcOptions));
   return threads;
 }
 
@@ -41,8 +41,8 @@ int main(int argc, char **argv) {
   // libLLVM and libMLIR register many options of their own; show ours.
   for (cl::SubCommand *command :
        {&DumpCommand, &RunCommand, &InitCommand, &TrainCommand, &EvalCommand,
-        &PredictCommand, &BuildCommand, &GradCommand, &CheckCommand,
-        &BenchCommand})
+        &PredictCommand, &BuildCommand, &GradCommand, &StepCommand,
+        &CheckCommand, &BenchCommand})
     cl::HideUnrelatedOptions(GradcOptions, *command);
   cl::HideUnrelatedOptions(GradcOptions);
   cl::opt<int> &threads = threadsOption();
@@ -73,11 +73,13 @@ int main(int argc, char **argv) {
     return runBuild();
   if (GradCommand)
     return runGrad();
+  if (StepCommand)
+    return runStep();
   if (CheckCommand)
     return runCheck();
   if (BenchCommand)
     return runBench();
   errs() << "gradc: give a subcommand (train, eval, predict, build, run, grad, "
-            "check, init, dump, bench); see gradc --help\n";
+            "step, check, init, dump, bench); see gradc --help\n";
   return 1;
 }

@@ -145,12 +145,20 @@ Session::loadGradients(llvm::StringRef path, ImportOptions options) {
   return onlyEntry(loadEntries(path, {rt::Entry::Gradients}, options));
 }
 
+std::optional<Session::CompiledEntry> Session::loadStep(llvm::StringRef path) {
+  return onlyEntry(
+      compileEntries(withLoss(loadModel(path), "there is nothing to train"),
+                     {rt::Entry::Step}));
+}
+
 std::optional<Session::CompiledEntry>
 Session::loadForward(llvm::StringRef path) {
   return onlyEntry(compileEntries(loadModel(path), {rt::Entry::Forward}));
 }
 
 int fail(const llvm::Twine &message) {
+  // After what the command printed so far, also when both go to one pipe.
+  llvm::outs().flush();
   llvm::WithColor::error(llvm::errs(), "gradc") << message << "\n";
   return 1;
 }

@@ -75,6 +75,8 @@ public:
   /// Loads a model and compiles its gradients entry point; reports errors.
   std::optional<CompiledEntry> loadGradients(llvm::StringRef path,
                                              ImportOptions options = {});
+  /// Loads a model and compiles its training step; reports errors.
+  std::optional<CompiledEntry> loadStep(llvm::StringRef path);
   /// Loads a model and compiles its forward entry point; reports errors.
   std::optional<CompiledEntry> loadForward(llvm::StringRef path);
 

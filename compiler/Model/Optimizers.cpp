@@ -7,6 +7,8 @@
 
 #include "gradc/Dialect/GradDialect.h"
 
+#include <cmath>
+
 using namespace mlir;
 
 namespace gradc {
@@ -25,6 +27,15 @@ Value UpdateContext::div(Value a, Value b) {
 }
 Value UpdateContext::sqrt(Value a) {
   return builder.create<grad::SqrtOp>(loc, a);
+}
+Value UpdateContext::exp(Value a) {
+  return builder.create<grad::ExpOp>(loc, a);
+}
+Value UpdateContext::spread(Value scalar) {
+  auto type = cast<RankedTensorType>(param.getType());
+  Value converted = builder.create<grad::CastOp>(
+      loc, scalar, TypeAttr::get(type.getElementType()));
+  return grad::broadcastTo(builder, loc, converted, type);
 }
 Value UpdateContext::constant(double value, Value like) {
   auto type = cast<RankedTensorType>(like.getType());
@@ -97,28 +108,21 @@ Value movingAverage(UpdateContext &c, StringRef slot, double beta,
   return next;
 }
 
-/// beta^t, kept as a shared scalar updated once per step.
-Value powerOf(UpdateContext &c, StringRef name, double beta) {
-  Value scalar = c.sharedScalar(name);
-  Value next =
-      c.builder.create<grad::MulOp>(c.loc, scalar, c.constant(beta, scalar));
-  c.setShared(name, next);
-  return c.builder.create<grad::BroadcastOp>(
-      c.loc, next,
-      c.builder.getDenseI64ArrayAttr(
-          cast<RankedTensorType>(c.param.getType()).getShape()));
+/// The bias correction 1 - beta^t of step t, spread over the parameter.
+/// It is computed in f64 from the step count, as PyTorch does: in f32,
+/// 1 - beta^t would lose about 1e-5 of its value for beta = 0.999.
+Value biasCorrection(UpdateContext &c, Value step, double beta) {
+  Value power = c.exp(c.mul(step, c.constant(std::log(beta), step)));
+  return c.spread(c.sub(c.constant(1.0, step), power));
 }
 
 Value adam(UpdateContext &c) {
   double beta1 = c.hyper.lookup("beta1"), beta2 = c.hyper.lookup("beta2");
-  c.shared("adam.beta1_power", 1.0);
-  c.shared("adam.beta2_power", 1.0);
   Value m = movingAverage(c, "m", beta1, c.gradient);
   Value v = movingAverage(c, "v", beta2, c.mul(c.gradient, c.gradient));
-  // Bias corrections 1 - beta^t, with t counting this step.
-  Value one = c.constant(1.0, m);
-  Value mHat = c.div(m, c.sub(one, powerOf(c, "adam.beta1_power", beta1)));
-  Value vHat = c.div(v, c.sub(one, powerOf(c, "adam.beta2_power", beta2)));
+  Value step = c.stepCount();
+  Value mHat = c.div(m, biasCorrection(c, step, beta1));
+  Value vHat = c.div(v, biasCorrection(c, step, beta2));
   Value eps = c.constant(c.hyper.lookup("eps"), v);
   return descend(c, c.div(mHat, c.add(c.sqrt(vHat), eps)));
 }

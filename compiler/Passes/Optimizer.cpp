@@ -85,20 +85,18 @@ public:
   void setState(StringRef slot, Value next) override {
     slotFor(qualified(slot), param.getType(), 0.0).next = next;
   }
-  Value shared(StringRef name, double initial) override {
-    auto scalarType = RankedTensorType::get(
-        {}, cast<RankedTensorType>(param.getType()).getElementType());
-    return grad::broadcastTo(builder, loc,
-                             slotFor(name, scalarType, initial).current,
-                             cast<RankedTensorType>(param.getType()));
-  }
-  void setShared(StringRef name, Value nextScalar) override {
-    StateSlot &slot = step.states.find(name)->second;
-    if (!slot.next)
-      slot.next = nextScalar;
-  }
-  Value sharedScalar(StringRef name) override {
-    return step.states.find(name)->second.current;
+  Value stepCount() override {
+    StateSlot &slot = slotFor(
+        "optimizer.step", RankedTensorType::get({}, builder.getF64Type()), 0.0);
+    if (!slot.next) {
+      // Counted before the first update that reads it, which every later
+      // one follows.
+      OpBuilder::InsertionGuard guard(builder);
+      builder.setInsertionPointAfterValue(slot.current);
+      slot.next = builder.create<grad::AddOp>(loc, slot.current,
+                                              constant(1.0, slot.current));
+    }
+    return slot.next;
   }
 
 private:

@@ -132,6 +132,17 @@ class Model:
         g, t = self.rng.choice(choices)
         return self.define(g.format(h), t.format(h), self.shapes[h])
 
+    def widened(self, h):
+        """An elementwise op computed in f64 and rounded back to the model's
+        element type (DT): in an f32 model, a widening and a narrowing cast."""
+        g, t = self.rng.choice([
+            ("tanh(cast({0}, dtype = f64) * 1.5)",
+             "torch.tanh({0}.double() * 1.5)"),
+            ("sigmoid(cast({0}, dtype = f64)) - 0.5",
+             "torch.sigmoid({0}.double()) - 0.5")])
+        return self.define(f"cast({g.format(h)}, dtype = DT)",
+                           f"({t.format(h)}).to({h}.dtype)", self.shapes[h])
+
     def binary(self, a, b):
         """a op b for two values of one shape, or b broadcast along rows."""
         g, t = self.rng.choice([("{0} + {1}", "{0} + {1}"),
@@ -209,12 +220,18 @@ class Model:
         self.inputs.append(("x", (self.batch, features)))
         self.shapes["x"] = (self.batch, features)
         values = ["x"]
-        h = self.dense("x")
+        h = "x"
+        if self.rng.random() < 0.15:
+            # The input rounded to f32 (exact on both sides, so an f64 model
+            # still agrees with PyTorch to summation order).
+            h = self.define("cast(cast(x, dtype = f32), dtype = DT)",
+                            "x.float().to(x.dtype)", self.shapes["x"])
+        h = self.dense(h)
         values.append(h)
         for _ in range(self.rng.randint(1, 6)):
             step = self.rng.choice(["dense", "dense", "unary", "unary",
                                     "binary", "scale", "pool", "transposed",
-                                    "normalize", "gram"])
+                                    "normalize", "gram", "widened"])
             if step == "binary":
                 same = [v for v in values if self.shapes[v] == self.shapes[h]
                         and v != h]
@@ -267,7 +284,8 @@ class Model:
         outputs = [f"output {o}" for o in dict.fromkeys(self.outputs)]
         # Outputs go before the optimize line (any order is valid).
         text = "\n".join(body[:-1] + outputs + body[-1:]) + "\n"
-        return text.replace("DT[", dtype + "[")
+        return text.replace("DT[", dtype + "[").replace("dtype = DT",
+                                                        "dtype = " + dtype)
 
 
 def generate(seed):

@@ -60,6 +60,8 @@ const GradCase kCases[] = {
      "softmax_cross_entropy(p * 3, y) * reduce_sum(c)"},
     {"mse", "mse(p, q)"},
     {"constant", "p * 2.5 - 1"},
+    // f64 to f64 here; the random differential tester checks f32 <-> f64.
+    {"cast", "cast(p * q, dtype = f64) * p"},
 };
 
 void PrintTo(const GradCase &c, std::ostream *os) { *os << c.expression; }

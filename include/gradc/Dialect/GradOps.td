@@ -117,6 +117,22 @@ def Grad_StepOp : Grad_UnaryOp<"step", "Elementwise 1 where x > 0, else 0"> {
   }];
 }
 
+// Not an ElementwiseOpInterface op: fused loops compute in one element type.
+def Grad_CastOp : Grad_Op<"cast", [InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<Grad_LowerToLinalgOpInterface>,
+    DeclareOpInterfaceMethods<Grad_VJPOpInterface>]> {
+  let summary = "Elementwise conversion to another float type";
+  let description = [{
+    Rounds to nearest-even when narrowing, exactly as PyTorch's `.float()`;
+    the gradient is converted back. Optimizers use it to compute scalars
+    such as Adam's bias corrections in f64 for an f32 model.
+  }];
+  let arguments = (ins Grad_FloatTensor:$input, TypeAttr:$dtype);
+  let results = (outs Grad_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasFolder = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Shape ops
 //===----------------------------------------------------------------------===//

@@ -36,19 +36,22 @@ public:
   /// parameter, starting at `initial`); setState gives its next value.
   virtual mlir::Value state(llvm::StringRef slot, double initial) = 0;
   virtual void setState(llvm::StringRef slot, mlir::Value next) = 0;
-  /// A scalar state shared by all parameters (such as Adam's powers of
-  /// beta), broadcast to the parameter's shape; the first setShared wins.
-  virtual mlir::Value shared(llvm::StringRef name, double initial) = 0;
-  virtual void setShared(llvm::StringRef name, mlir::Value nextScalar) = 0;
-  /// The unbroadcast scalar behind shared(`name`).
-  virtual mlir::Value sharedScalar(llvm::StringRef name) = 0;
+  /// The number of this step (1 at the first) as an f64 scalar, whatever
+  /// the model's float type: a state ("optimizer.step") shared by all
+  /// parameters.
+  virtual mlir::Value stepCount() = 0;
 
-  /// Arithmetic on values of the parameter's shape.
+  /// Arithmetic, elementwise on values of one type (the parameter's shape,
+  /// or scalars).
   mlir::Value add(mlir::Value a, mlir::Value b);
   mlir::Value sub(mlir::Value a, mlir::Value b);
   mlir::Value mul(mlir::Value a, mlir::Value b);
   mlir::Value div(mlir::Value a, mlir::Value b);
   mlir::Value sqrt(mlir::Value a);
+  mlir::Value exp(mlir::Value a);
+  /// The scalar `value` converted to the parameter's element type and
+  /// broadcast to its shape.
+  mlir::Value spread(mlir::Value scalar);
   /// A constant shaped like `like`.
   mlir::Value constant(double value, mlir::Value like);
 

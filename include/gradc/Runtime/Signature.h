@@ -70,6 +70,9 @@ struct Signature {
   std::optional<OptimizerSpec> optimizer;
 };
 
+/// The learning rate the model's optimize line gives (0.01 if none).
+double defaultLearningRate(const Signature &step);
+
 /// The one argument of `signature` with `role`; null if there is none or
 /// more than one.
 const TensorSpec *onlyArgument(const Signature &signature, TensorRole role);

@@ -67,6 +67,10 @@ struct Tensor {
   }
   /// "f32[100,784]".
   std::string typeString() const;
+  /// The first element of a float tensor (a loss, a learning rate), as a
+  /// double; and setting it, rounded to the tensor's type.
+  double scalar() const;
+  void setScalar(double value);
 };
 
 /// A value or an error message.

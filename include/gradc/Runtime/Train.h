@@ -103,7 +103,6 @@ private:
   explicit Trainer(CompiledModel &model);
   void loadBatch(const Dataset &data, const std::vector<int64_t> &order,
                  int64_t first);
-  double defaultLearningRate() const;
 
   CompiledModel &model;
   Buffers buffers; // the step's arguments: the model's parameters
