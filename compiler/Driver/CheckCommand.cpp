@@ -117,8 +117,10 @@ public:
                        result.name.c_str(), mine.typeString().c_str(),
                        difference, ok ? "ok" : "MISMATCH");
       if (!ok)
-        outs() << formatv("    element {0}: forward {1}, gradients entry {2}\n",
-                          index, valueAt(mine, index), valueAt(theirs, index));
+        outs() << format("    element %lld: forward %.17g, gradients entry "
+                         "%.17g\n",
+                         (long long)index, valueAt(mine, index),
+                         valueAt(theirs, index));
     }
     return same;
   }
@@ -163,10 +165,10 @@ public:
                        (long long)checked, (long long)count, worstRatio,
                        ok ? "ok" : "MISMATCH");
       if (!ok)
-        outs() << formatv("    element {0}: derived {1}, finite "
-                          "differences {2}\n",
-                          worstIndex, gradient.data<double>()[worstIndex],
-                          worstNumeric);
+        outs() << format("    element %lld: derived %.17g, finite "
+                         "differences %.17g\n",
+                         (long long)worstIndex,
+                         gradient.data<double>()[worstIndex], worstNumeric);
     }
     return all;
   }
@@ -202,8 +204,9 @@ public:
                        result.name.c_str(), mine.typeString().c_str(),
                        difference, ok ? "ok" : "MISMATCH");
       if (!ok)
-        outs() << formatv("    element {0}: f32 {1}, f64 {2}\n", index,
-                          valueAt(mine, index), valueAt(exact, index));
+        outs() << format("    element %lld: f32 %.9g, f64 %.17g\n",
+                         (long long)index, valueAt(mine, index),
+                         valueAt(exact, index));
     }
     return all;
   }
