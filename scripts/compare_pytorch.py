@@ -11,7 +11,6 @@ agree with torch.optim (see compare_optimizer).
 Usage: compare_pytorch.py GRADC MODELS_DIR [MODEL ...]
 Exits 0 when everything matches, 1 on a mismatch, 77 (skipped) without torch.
 """
-import json
 import re
 import subprocess
 import sys
@@ -22,27 +21,12 @@ try:
     import numpy as np
     import torch
     import torch.nn.functional as F
+    from torch_reference import OPTIMIZERS, read_safetensors
 except ImportError as error:
     print(f"skipped: {error} (install python3-torch and python3-numpy)")
     sys.exit(77)
 
 RTOL = 1e-4
-DTYPES = {"F32": np.float32, "F64": np.float64, "I32": np.int32, "I64": np.int64}
-
-
-def read_safetensors(path):
-    data = Path(path).read_bytes()
-    size = int.from_bytes(data[:8], "little")
-    header = json.loads(data[8:8 + size])
-    body = data[8 + size:]
-    tensors = {}
-    for name, entry in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = entry["data_offsets"]
-        array = np.frombuffer(body[begin:end], dtype=DTYPES[entry["dtype"]])
-        tensors[name] = array.reshape(entry["shape"]).copy()
-    return tensors
 
 
 def gradc(tool, *args):
@@ -105,17 +89,6 @@ def compare(tool, model, work):
 STEPS = 20
 F64_UPDATE_TOLERANCE = 1e-9
 F32_DRIFT_FACTOR = 4
-
-OPTIMIZERS = {
-    "sgd(lr = 0.1)": lambda p: torch.optim.SGD(p, lr=0.1),
-    "momentum(lr = 0.05)": lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9),
-    "nesterov(lr = 0.05)":
-        lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9, nesterov=True),
-    "adagrad(lr = 0.1)": lambda p: torch.optim.Adagrad(p, lr=0.1, eps=1e-8),
-    "rmsprop(lr = 0.01)":
-        lambda p: torch.optim.RMSprop(p, lr=0.01, alpha=0.9, eps=1e-8),
-    "adam(lr = 0.01)": lambda p: torch.optim.Adam(p, lr=0.01),
-}
 
 STEP_MODEL = """model steps(batch = 16)
 input x : DT[batch, 20]

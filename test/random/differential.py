@@ -7,7 +7,10 @@ PyTorch expression of every value, so the reference never sees gradc's IR.
 For each model it compares, against PyTorch in float64:
   - the forward entry point's outputs and loss (gradc run),
   - the loss and every gradient (gradc grad),
-  - the same two for the f32 build of the model, with an f32 tolerance.
+  - the parameters' updates after one training step of the model's
+    optimizer, against torch.optim (gradc step; scripts/compare_pytorch.py
+    compares 20 steps of every optimizer on the repo's models),
+  - the same three for the f32 build of the model, with an f32 tolerance.
 
   differential.py GRADC [--first N] [--count N] [--jobs N] [--save DIR]
 
@@ -17,18 +20,19 @@ installed.
 """
 import argparse
 import concurrent.futures
-import json
 import os
 import random
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "scripts"))
 try:
     import numpy as np
     import torch
+    from torch_reference import ADAPTIVE, OPTIMIZERS, read_safetensors
 except ImportError:
     print("differential: python3-torch is not installed; skipped")
     sys.exit(77)
@@ -52,6 +56,15 @@ GRADIENT_FLOOR = {"f64": 1e-6, "f32": 5e-4}
 # gradc: each tensor's scale is at least this fraction of the largest of
 # its kind (all gradients, or all forward values).
 FAMILY_FLOOR = 1e-3
+# An adaptive optimizer's step depends on the gradient's relative error:
+# g / sqrt(v) moves a parameter by about lr whatever the gradient's size,
+# even when it is zero but for rounding noise, in a direction the noise
+# picks. So each element of an update may also be off by UPDATE_SENSITIVITY
+# * lr * |e| / |g|, where e is the difference of the step's gradient from
+# PyTorch's (already within tolerance) and g is PyTorch's gradient. This
+# bound holds for one step only: a second step's gradient, at parameters
+# the first step moved, has errors of its own the first does not predict.
+UPDATE_SENSITIVITY = 4
 
 
 class Model:
@@ -68,6 +81,7 @@ class Model:
         self.inputs = []     # (name, shape)
         self.labels = []     # (name, shape, classes or None)
         self.outputs = []
+        self.optimizer = None
         self.counter = 0
 
     # -- declarations -------------------------------------------------------
@@ -271,10 +285,10 @@ class Model:
     def loss(self, grad_expr, torch_expr):
         self.lines.append(f"loss = {grad_expr}")
         self.torch.append(("loss", torch_expr))
-        optimizer = self.rng.choice(
+        self.optimizer = self.rng.choice(
             ["sgd(lr = 0.1)", "momentum(lr = 0.05)", "adam(lr = 0.01)",
              "rmsprop(lr = 0.01)", "adagrad(lr = 0.1)", "nesterov(lr = 0.05)"])
-        self.lines.append(f"optimize loss with {optimizer}")
+        self.lines.append(f"optimize loss with {self.optimizer}")
 
     def source(self, dtype):
         decls = [f"input {n} : DT[batch, {', '.join(map(str, s[1:]))}]"
@@ -295,25 +309,9 @@ def generate(seed):
 
 
 # -- files ------------------------------------------------------------------------
-def read_safetensors(path):
-    data = open(path, "rb").read()
-    size = struct.unpack("<Q", data[:8])[0]
-    header = json.loads(data[8:8 + size])
-    dtypes = {"F64": np.float64, "F32": np.float32, "I32": np.int32,
-              "I64": np.int64}
-    tensors = {}
-    for name, entry in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = entry["data_offsets"]
-        tensors[name] = np.frombuffer(
-            data[8 + size + begin:8 + size + end],
-            dtype=dtypes[entry["dtype"]]).reshape(entry["shape"]).copy()
-    return tensors
-
-
 def reference(model, params, feeds, dtype=torch.float64):
-    """Forward values, loss and gradients computed by PyTorch in `dtype`."""
+    """Forward values, loss, gradients and the update of one optimizer
+    step, computed by PyTorch in `dtype`."""
     env = {"torch": torch, "F": torch.nn.functional}
     leaves = {n: torch.tensor(v, dtype=dtype, requires_grad=True)
               for n, v in params.items()}
@@ -324,11 +322,16 @@ def reference(model, params, feeds, dtype=torch.float64):
     for name, expr in model.torch:
         env[name] = eval(expr, env)
     env["loss"].backward()
-    forward = {n: env[n].detach().double().numpy()
+    # Copies: NumPy views of f64 tensors would follow the step's update.
+    forward = {n: env[n].detach().double().numpy().copy()
                for n in model.outputs + ["loss"]}
-    grads = {n: t.grad.double().numpy() if t.grad is not None
+    grads = {n: t.grad.double().numpy().copy() if t.grad is not None
              else np.zeros(t.shape) for n, t in leaves.items()}
-    return {"forward": forward, "gradients": grads}
+    start = {n: t.detach().double().numpy().copy() for n, t in leaves.items()}
+    OPTIMIZERS[model.optimizer](list(leaves.values())).step()
+    updates = {n: t.detach().double().numpy() - start[n]
+               for n, t in leaves.items()}
+    return {"forward": forward, "gradients": grads, "updates": updates}
 
 
 def largest(tensors):
@@ -341,34 +344,59 @@ class Comparison:
     the largest magnitude of the reference tensor, floored (see
     FAMILY_FLOOR and GRADIENT_FLOOR)."""
 
-    def __init__(self, exact, dtype, torch32=None):
+    def __init__(self, model, exact, dtype, torch32=None):
         self.exact, self.dtype, self.torch32 = exact, dtype, torch32
         loss = max(1.0, abs(float(exact["forward"]["loss"])))
+        gradients = exact["gradients"]
+        lr = float(model.optimizer.split("=")[1].rstrip(")"))
         self.floors = {
             "forward": FAMILY_FLOOR * largest(exact["forward"].values()),
-            "gradients": max(FAMILY_FLOOR * largest(exact["gradients"].values()),
-                             GRADIENT_FLOOR[dtype] * loss)}
+            "gradients": max(FAMILY_FLOOR * largest(gradients.values()),
+                             GRADIENT_FLOOR[dtype] * loss),
+            # A plain descent's update is lr times the gradient.
+            "updates": max(FAMILY_FLOOR * largest(exact["updates"].values()),
+                           lr * GRADIENT_FLOOR[dtype] * loss)}
+        self.sensitivity = (UPDATE_SENSITIVITY * lr
+                            if model.optimizer in ADAPTIVE else 0.0)
         self.problems = []
 
-    def error(self, kind, name, got):
+    def check_update(self, name, got, got_gradient):
+        """The update of parameter `name`, allowing each element what its
+        gradient's relative error explains (see UPDATE_SENSITIVITY)."""
+        want = self.exact["gradients"][name]
+        error = np.abs(np.reshape(got_gradient, np.shape(want)) - want)
+        slack = self.sensitivity * error / np.maximum(np.abs(want), 1e-300)
+
+        def unexplained(difference):
+            return np.sign(difference) * np.maximum(np.abs(difference) - slack,
+                                                    0.0)
+        self.check("updates", name, got, unexplained=unexplained)
+
+    def error(self, kind, name, got, unexplained):
+        """The relative error of `got` and the element where it is largest."""
         want = self.exact[kind][name]
         got = np.asarray(got, dtype=np.float64).reshape(np.shape(want))
         if not np.size(want):
-            return 0.0, 0, got
-        scale = max(largest([want]), self.floors[kind], 1e-300)
-        difference = np.abs(got - want)
+            return 0.0, 0
         if not np.all(np.isfinite(got)):
-            return float("inf"), 0, got
-        return float(np.max(difference)) / scale, int(np.argmax(difference)), got
+            return float("inf"), 0
+        scale = max(largest([want]), self.floors[kind], 1e-300)
+        difference = np.abs(unexplained(got - want))
+        return float(np.max(difference)) / scale, int(np.argmax(difference))
 
-    def check(self, kind, name, got, what=None):
-        error, index, got = self.error(kind, name, got)
+    def check(self, kind, name, got, what=None, unexplained=lambda d: d):
+        """Records a problem when `got` differs from the reference by more
+        than the tolerance, counting only the part of each element's
+        difference that `unexplained` keeps."""
+        error, index = self.error(kind, name, got, unexplained)
         tolerance = F64_TOLERANCE
         if self.dtype == "f32":
-            theirs, _, _ = self.error(kind, name, self.torch32[kind][name])
+            theirs, _ = self.error(kind, name, self.torch32[kind][name],
+                                   unexplained)
             tolerance = max(F32_TOLERANCE, F32_FACTOR * theirs)
         if error > tolerance:
             want = self.exact[kind][name]
+            got = np.asarray(got, dtype=np.float64).reshape(np.shape(want))
             self.problems.append(
                 f"{self.dtype} {what or kind[:-1] + ' ' + name}: relative "
                 f"error {error:.3e} > {tolerance:.1e} at element {index} "
@@ -414,7 +442,7 @@ def check(tool, seed, workdir):
         exact = reference(model, params, feeds)
         torch32 = reference(model, params, feeds, torch.float32)
         for dtype in ("f64", "f32"):
-            comparison = Comparison(exact, dtype, torch32)
+            comparison = Comparison(model, exact, dtype, torch32)
             out = os.path.join(directory, "out_" + dtype)
             gradc(tool, "run", sources[dtype], "--params", params_path,
                   *feed_args, "--output", out)
@@ -426,9 +454,19 @@ def check(tool, seed, workdir):
                          params_path, *feed_args, "--out", grad_path)
             comparison.check("forward", "loss", float(text.split()[1]),
                              "gradients-entry loss")
-            got = read_safetensors(grad_path)
+            gradients = read_safetensors(grad_path)
             for name in exact["gradients"]:
-                comparison.check("gradients", name, got[name])
+                comparison.check("gradients", name, gradients[name])
+            stepped = os.path.join(directory, f"stepped_{dtype}.safetensors")
+            gradc(tool, "step", sources[dtype], "--params", params_path,
+                  *feed_args, "--out", stepped)
+            got = read_safetensors(stepped)
+            for name, start in params.items():
+                start = start.astype(np.float32 if dtype == "f32"
+                                     else np.float64)
+                comparison.check_update(
+                    name, got[name].astype(np.float64) - start,
+                    gradients[name])
             problems += comparison.problems
     except (RuntimeError, subprocess.TimeoutExpired) as error:
         problems.append(str(error))
