@@ -108,7 +108,7 @@ def torch_steps(optimizer, weights, x, y, dtype):
     """The parameters after STEPS steps of torch.optim in `dtype`."""
     tensors = {n: torch.tensor(v, dtype=dtype, requires_grad=True)
                for n, v in weights.items()}
-    step = OPTIMIZERS[optimizer](list(tensors.values()))
+    step = OPTIMIZERS[optimizer](torch.optim, list(tensors.values()))
     inputs, labels = torch.tensor(x, dtype=dtype), torch.tensor(y).long()
     for _ in range(STEPS):
         step.zero_grad()

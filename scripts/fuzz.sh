@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Runs N random models with fresh seeds through the differential tester
 # (test/random/differential.py: gradc against PyTorch in float64, f64 and
-# f32 builds, buffer plans verified) and saves each failing model, with its
-# inputs, parameters and what differed, under fuzz-failures/.
+# f32 builds, buffer plans verified) and saves each failing model, shrunk to
+# the smallest that fails the same way, with its inputs, parameters, what
+# differed and its choices.json under fuzz-failures/. Rerun one with
+#   /usr/bin/python3 test/random/differential.py build/compiler/gradc \
+#       --replay fuzz-failures/rN/choices.json
 #
 #   scripts/fuzz.sh N [FIRST_SEED]
 set -euo pipefail

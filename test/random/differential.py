@@ -13,29 +13,41 @@ For each model it compares, against PyTorch in float64:
   - the same three for the f32 build of the model, with an f32 tolerance.
 
   differential.py GRADC [--first N] [--count N] [--jobs N] [--save DIR]
+  differential.py GRADC --replay DIR/rN/choices.json
 
-exits 0 when every model agrees, 1 otherwise (each failing model is saved
-to DIR with the reference and what differed), and 77 when PyTorch is not
-installed.
+exits 0 when every model agrees, 1 otherwise, and 77 when NumPy is not
+installed. Where PyTorch is not installed (or with --reference numpy), the
+reference is numpy_reference.py, which evaluates the same expressions.
+
+With --save, each failing model is shrunk (choices.py) to the smallest that
+still fails the same way, and saved to DIR with its inputs, parameters, what
+differed, and the decisions that --replay rebuilds it from.
 """
 import argparse
 import concurrent.futures
+import json
 import os
-import random
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 
+from choices import Choices, shrink
+
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "..", "scripts"))
 try:
     import numpy as np
-    import torch
-    from torch_reference import ADAPTIVE, OPTIMIZERS, read_safetensors
 except ImportError:
-    print("differential: python3-torch is not installed; skipped")
+    print("differential: python3-numpy is not installed; skipped")
     sys.exit(77)
+import numpy_reference
+from torch_reference import ADAPTIVE, OPTIMIZERS, read_safetensors
+try:
+    import torch
+except ImportError:
+    torch = None
 
 # Largest error accepted, relative to the scale of the tensor compared (see
 # compare). f64 differs from PyTorch by summation order only. An f32 result
@@ -65,6 +77,8 @@ FAMILY_FLOOR = 1e-3
 # bound holds for one step only: a second step's gradient, at parameters
 # the first step moved, has errors of its own the first does not predict.
 UPDATE_SENSITIVITY = 4
+# Every model is built for each of these element types.
+DTYPES = ("f64", "f32")
 
 
 class Model:
@@ -120,13 +134,13 @@ class Model:
         """h @ w (+ b), sometimes with w stored transposed."""
         rows, cols = self.shapes[h]
         out = self.width()
-        if self.rng.random() < 0.3:
+        if self.rng.chance(0.3):
             w = self.param((out, cols))
             g, t = f"matmul({h}, {w}, transpose_rhs = true)", f"{h} @ {w}.T"
         else:
             w = self.param((cols, out))
             g, t = f"{h} @ {w}", f"{h} @ {w}"
-        if self.rng.random() < 0.7:
+        if self.rng.chance(0.7):
             b = self.param((out,), "normal(0, 0.1)")
             g, t = f"{g} + {b}", f"{t} + {b}"
         return self.define(g, t, (rows, out))
@@ -169,26 +183,35 @@ class Model:
     def scale(self, h):
         """h times a parameter broadcast over rows (or a scalar)."""
         shape = self.shapes[h]
-        s = self.param(shape[1:] if self.rng.random() < 0.7 else (),
+        s = self.param(shape[1:] if self.rng.chance(0.7) else (),
                        "normal(1, 0.2)")
         return self.define(f"{h} * {s}", f"{h} * {s}", shape)
 
+    def floored(self, h):
+        """relu(h) + s for a scalar parameter s: where h <= 0 the values tie
+        exactly at s, so s's gradient shows how a maximum splits its ties."""
+        s = self.param((), "normal(0, 0.1)")
+        return self.define(f"relu({h}) + {s}", f"torch.relu({h}) + {s}",
+                           self.shapes[h])
+
     def pool(self, h):
         """Reshape to a higher rank, reduce one or two axes, reshape back."""
+        if self.rng.chance(0.3):
+            h = self.floored(h)
         rows, cols = self.shapes[h]
         factors = [f for f in range(2, cols + 1) if cols % f == 0]
         if not factors:
             return self.unary(h)
         k = self.rng.choice(factors)
         rest = cols // k
-        if rest % 2 == 0 and rest > 2 and self.rng.random() < 0.5:
+        if rest % 2 == 0 and rest > 2 and self.rng.chance(0.5):
             shape = (rows, 2, rest // 2, k)
             axes = self.rng.choice([[1], [3], [1, 3], [2, 3], [1, 2]])
         else:
             shape = (rows, rest, k)
             axes = self.rng.choice([[2], [1], [1, 2]])
         op = self.rng.choice(["reduce_sum", "reduce_mean", "reduce_max"])
-        keep = self.rng.random() < 0.3
+        keep = self.rng.chance(0.3)
         reduced = tuple(1 if i in axes else d for i, d in enumerate(shape)
                         if keep or i not in axes)
         flat = 1
@@ -235,7 +258,7 @@ class Model:
         self.shapes["x"] = (self.batch, features)
         values = ["x"]
         h = "x"
-        if self.rng.random() < 0.15:
+        if self.rng.chance(0.15):
             # The input rounded to f32 (exact on both sides, so an f64 model
             # still agrees with PyTorch to summation order).
             h = self.define("cast(cast(x, dtype = f32), dtype = DT)",
@@ -253,7 +276,7 @@ class Model:
             else:
                 h = getattr(self, step)(h)
             values.append(h)
-            if self.rng.random() < 0.25:
+            if self.rng.chance(0.25):
                 self.outputs.append(h)
         self.finish(h)
 
@@ -302,22 +325,26 @@ class Model:
                                                         "dtype = " + dtype)
 
 
-def generate(seed):
-    model = Model(random.Random(seed), f"r{seed}")
+def generate(seed, replay=None):
+    """Model `seed`, or the model that replays the decisions `replay`
+    (see choices.py) with the data of `seed`."""
+    model = Model(Choices(seed, replay), f"r{seed}")
+    model.seed = seed
     model.build()
     return model
 
 
 # -- files ------------------------------------------------------------------------
-def reference(model, params, feeds, dtype=torch.float64):
+def reference(model, params, feeds, engine, dtype="f64"):
     """Forward values, loss, gradients and the update of one optimizer
-    step, computed by PyTorch in `dtype`."""
-    env = {"torch": torch, "F": torch.nn.functional}
-    leaves = {n: torch.tensor(v, dtype=dtype, requires_grad=True)
+    step, computed by `engine` (torch or numpy_reference) in `dtype`."""
+    dtype = {"f64": engine.float64, "f32": engine.float32}[dtype]
+    env = {"torch": engine, "F": engine.nn.functional}
+    leaves = {n: engine.tensor(v, dtype=dtype, requires_grad=True)
               for n, v in params.items()}
     env.update(leaves)
     for name, value in feeds.items():
-        tensor = torch.tensor(value)
+        tensor = engine.tensor(value)
         env[name] = tensor.to(dtype) if tensor.is_floating_point() else tensor
     for name, expr in model.torch:
         env[name] = eval(expr, env)
@@ -328,7 +355,7 @@ def reference(model, params, feeds, dtype=torch.float64):
     grads = {n: t.grad.double().numpy().copy() if t.grad is not None
              else np.zeros(t.shape) for n, t in leaves.items()}
     start = {n: t.detach().double().numpy().copy() for n, t in leaves.items()}
-    OPTIMIZERS[model.optimizer](list(leaves.values())).step()
+    OPTIMIZERS[model.optimizer](engine.optim, list(leaves.values())).step()
     updates = {n: t.detach().double().numpy() - start[n]
                for n, t in leaves.items()}
     return {"forward": forward, "gradients": grads, "updates": updates}
@@ -344,8 +371,8 @@ class Comparison:
     the largest magnitude of the reference tensor, floored (see
     FAMILY_FLOOR and GRADIENT_FLOOR)."""
 
-    def __init__(self, model, exact, dtype, torch32=None):
-        self.exact, self.dtype, self.torch32 = exact, dtype, torch32
+    def __init__(self, model, exact, dtype, single=None):
+        self.exact, self.dtype, self.single = exact, dtype, single
         loss = max(1.0, abs(float(exact["forward"]["loss"])))
         gradients = exact["gradients"]
         lr = float(model.optimizer.split("=")[1].rstrip(")"))
@@ -391,7 +418,7 @@ class Comparison:
         error, index = self.error(kind, name, got, unexplained)
         tolerance = F64_TOLERANCE
         if self.dtype == "f32":
-            theirs, _ = self.error(kind, name, self.torch32[kind][name],
+            theirs, _ = self.error(kind, name, self.single[kind][name],
                                    unexplained)
             tolerance = max(F32_TOLERANCE, F32_FACTOR * theirs)
         if error > tolerance:
@@ -400,7 +427,7 @@ class Comparison:
             self.problems.append(
                 f"{self.dtype} {what or kind[:-1] + ' ' + name}: relative "
                 f"error {error:.3e} > {tolerance:.1e} at element {index} "
-                f"(gradc {got.flat[index]!r}, torch {want.flat[index]!r})")
+                f"(gradc {got.flat[index]!r}, reference {want.flat[index]!r})")
 
 
 def gradc(tool, *arguments):
@@ -411,13 +438,12 @@ def gradc(tool, *arguments):
     return result.stdout
 
 
-def check(tool, seed, workdir):
-    """Returns the problems found in model `seed` (empty when all agree)."""
-    model = generate(seed)
-    directory = os.path.join(workdir, f"r{seed}")
+def check(tool, model, directory, engine, dtypes=DTYPES):
+    """Returns the problems found in `model` built for `dtypes` (empty when
+    all agree with `engine`), working in `directory`."""
     os.makedirs(directory, exist_ok=True)
     problems = []
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(model.seed)
     feeds = {}
     for name, shape in model.inputs:
         feeds[name] = rng.standard_normal(shape)
@@ -430,19 +456,20 @@ def check(tool, seed, workdir):
         np.save(path, value)
         feed_args += ["--input", f"{name}={path}"]
     sources = {}
-    for dtype in ("f64", "f32"):
+    for dtype in DTYPES:
         sources[dtype] = os.path.join(directory, f"model_{dtype}.grad")
         with open(sources[dtype], "w") as f:
             f.write(model.source(dtype))
     params_path = os.path.join(directory, "params.safetensors")
     try:
-        gradc(tool, "init", sources["f64"], "--seed", str(seed),
+        gradc(tool, "init", sources["f64"], "--seed", str(model.seed),
               "--out", params_path)
         params = read_safetensors(params_path)
-        exact = reference(model, params, feeds)
-        torch32 = reference(model, params, feeds, torch.float32)
-        for dtype in ("f64", "f32"):
-            comparison = Comparison(model, exact, dtype, torch32)
+        exact = reference(model, params, feeds, engine)
+        single = (reference(model, params, feeds, engine, "f32")
+                  if "f32" in dtypes else None)
+        for dtype in dtypes:
+            comparison = Comparison(model, exact, dtype, single)
             out = os.path.join(directory, "out_" + dtype)
             gradc(tool, "run", sources[dtype], "--params", params_path,
                   *feed_args, "--output", out)
@@ -470,7 +497,54 @@ def check(tool, seed, workdir):
             problems += comparison.problems
     except (RuntimeError, subprocess.TimeoutExpired) as error:
         problems.append(str(error))
-    return model, problems
+    return problems
+
+
+def kind(problem):
+    """What went wrong, without the numbers: "f64 gradient w", "gradc grad
+    failed"."""
+    return re.sub(r"\d+", "", problem.split(":")[0])
+
+
+def minimize(tool, model, problems, workdir, engine, budget):
+    """The smallest model found that fails in one of the ways `model` does,
+    with its problems and the number of models tried."""
+    kinds = {kind(p) for p in problems}
+    # Only the builds that failed, unless something failed in neither.
+    dtypes = DTYPES
+    if all(k[:3] in DTYPES for k in kinds):
+        dtypes = tuple(d for d in DTYPES if any(k[:3] == d for k in kinds))
+
+    def fails(decisions):
+        candidate = generate(model.seed, decisions)
+        found = check(tool, candidate, os.path.join(workdir, "shrinking"),
+                      engine, dtypes)
+        return any(kind(p) in kinds for p in found)
+    decisions, tried = shrink(model.rng.made, fails, budget)
+    smallest = generate(model.seed, decisions)
+    found = check(tool, smallest, os.path.join(workdir, smallest.name),
+                  engine)
+    return smallest, found, tried
+
+
+def save(target, model, problems, workdir, original):
+    """Writes the failing `model`'s files, its problems, its decisions (for
+    --replay) and the source of the `original` it was shrunk from."""
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(os.path.join(workdir, model.name), target)
+    with open(os.path.join(target, "problems.txt"), "w") as f:
+        f.write("\n".join(problems) + "\n")
+    with open(os.path.join(target, "choices.json"), "w") as f:
+        json.dump({"seed": model.seed, "decisions": model.rng.made}, f)
+    with open(os.path.join(target, "original_f64.grad"), "w") as f:
+        f.write(original.source("f64"))
+
+
+def report(model, problems):
+    print(f"model {model.name}: {len(problems)} mismatches "
+          f"({len(model.lines)} lines)")
+    for problem in problems[:8]:
+        print("  " + problem)
 
 
 def main():
@@ -479,34 +553,56 @@ def main():
     parser.add_argument("--first", type=int, default=0)
     parser.add_argument("--count", type=int, default=300)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--save", help="folder for the failing models")
+    parser.add_argument("--save", help="folder for the failing models, "
+                        "each shrunk to the smallest that fails the same way")
+    parser.add_argument("--shrink-budget", type=int, default=300,
+                        help="models tried when shrinking one")
+    parser.add_argument("--replay", metavar="CHOICES_JSON",
+                        help="check the model a saved choices.json builds")
+    parser.add_argument("--reference", choices=["torch", "numpy"],
+                        default="torch",
+                        help="PyTorch where installed (the default), or "
+                        "numpy_reference.py")
     parser.add_argument("--keep", action="store_true",
                         help="keep the work folder")
     args = parser.parse_args()
-    torch.set_num_threads(1)
+    engine = torch if torch and args.reference == "torch" else numpy_reference
+    if engine is not torch:
+        print("differential: against numpy_reference.py"
+              + ("" if torch else " (python3-torch is not installed)"))
+    engine.set_num_threads(1)
     workdir = tempfile.mkdtemp(prefix="gradc-differential-")
-    failures = 0
-    seeds = range(args.first, args.first + args.count)
+    if args.replay:
+        with open(args.replay) as f:
+            recorded = json.load(f)
+        models = [generate(recorded["seed"], recorded["decisions"])]
+    else:
+        models = [generate(s) for s in range(args.first,
+                                             args.first + args.count)]
+    failing = []
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
-        for model, problems in pool.map(lambda s: check(args.gradc, s, workdir),
-                                        seeds):
-            if not problems:
-                continue
-            failures += 1
-            print(f"model {model.name}: {len(problems)} mismatches")
-            for problem in problems[:8]:
-                print("  " + problem)
-            if args.save:
-                target = os.path.join(args.save, model.name)
-                shutil.rmtree(target, ignore_errors=True)
-                shutil.copytree(os.path.join(workdir, model.name), target)
-                with open(os.path.join(target, "problems.txt"), "w") as f:
-                    f.write("\n".join(problems) + "\n")
+        found = pool.map(lambda m: check(args.gradc, m,
+                                         os.path.join(workdir, m.name), engine),
+                         models)
+        for model, problems in zip(models, found):
+            if problems:
+                report(model, problems)
+                failing.append((model, problems))
+    for model, problems in failing if args.save else []:
+        smallest, found, tried = minimize(args.gradc, model, problems, workdir,
+                                          engine, args.shrink_budget)
+        print(f"shrunk {model.name} from {len(model.lines)} lines to "
+              f"{len(smallest.lines)} ({tried} models tried):")
+        report(smallest, found)
+        save(os.path.join(args.save, model.name), smallest, found, workdir,
+             model)
     if not args.keep:
         shutil.rmtree(workdir, ignore_errors=True)
-    print(f"differential: {args.count - failures} passed, {failures} failed "
-          f"(seeds {args.first}..{args.first + args.count - 1})")
-    return 1 if failures else 0
+    what = (args.replay if args.replay else
+            f"seeds {args.first}..{args.first + args.count - 1}")
+    print(f"differential: {len(models) - len(failing)} passed, "
+          f"{len(failing)} failed ({what})")
+    return 1 if failing else 0
 
 
 if __name__ == "__main__":
