@@ -116,17 +116,8 @@ class Tensor:
                        (b, lambda g: fit(-g * a.value / (b.value * b.value),
                                          b))])
 
-    def __radd__(self, other):
-        return lift(other, self) + self
-
-    def __rsub__(self, other):
-        return lift(other, self) - self
-
     def __rmul__(self, other):
         return lift(other, self) * self
-
-    def __rtruediv__(self, other):
-        return lift(other, self) / self
 
     def __neg__(self):
         return Tensor(-self.value, [(self, lambda g: -g)])
