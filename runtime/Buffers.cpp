@@ -3,7 +3,10 @@
 
 #include "gradc/Runtime/Init.h"
 
+#include "Format.h"
+
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 
 namespace gradc::rt {
@@ -16,30 +19,36 @@ std::string typeString(const TensorSpec &spec) {
 
 bool isFloat(DType dtype) { return dtype == DType::F32 || dtype == DType::F64; }
 
+double element(const Tensor &tensor, int64_t i) {
+  switch (tensor.dtype) {
+  case DType::F32:
+    return tensor.data<float>()[i];
+  case DType::F64:
+    return tensor.data<double>()[i];
+  case DType::I32:
+    return tensor.data<int32_t>()[i];
+  case DType::I64:
+    return static_cast<double>(tensor.data<int64_t>()[i]);
+  case DType::U8:
+    return tensor.data<uint8_t>()[i];
+  }
+  return 0;
+}
+
 /// NumPy writes float64 and int64 by default; convert within a kind (floats
 /// round to f32, integers must fit) so users need not cast their files.
 Expected<Tensor> convert(const Tensor &from, DType to,
                          const std::string &origin) {
   Tensor result(to, from.shape);
-  auto element = [&](int64_t i) -> double {
-    switch (from.dtype) {
-    case DType::F32:
-      return from.data<float>()[i];
-    case DType::F64:
-      return from.data<double>()[i];
-    case DType::I32:
-      return from.data<int32_t>()[i];
-    case DType::I64:
-      return static_cast<double>(from.data<int64_t>()[i]);
-    case DType::U8:
-      return from.data<uint8_t>()[i];
-    }
-    return 0;
-  };
   for (int64_t i = 0; i < from.numElements(); ++i) {
-    double value = element(i);
+    double value = element(from, i);
     switch (to) {
     case DType::F32:
+      if (std::isfinite(value) && std::abs(value) > FLT_MAX)
+        return Expected<Tensor>::failure(
+            origin + ": element " + std::to_string(i) + " (" +
+            format("%g", value) + ") is beyond f32's range (" +
+            format("%g", FLT_MAX) + ")");
       result.data<float>()[i] = static_cast<float>(value);
       break;
     case DType::F64:
@@ -56,11 +65,40 @@ Expected<Tensor> convert(const Tensor &from, DType to,
       result.data<int64_t>()[i] = static_cast<int64_t>(value);
       break;
     case DType::U8:
+      if (value < 0 || value > 255)
+        return Expected<Tensor>::failure(
+            origin + ": element " + std::to_string(i) + " (" +
+            format("%g", value) + ") does not fit in u8");
       result.data<uint8_t>()[i] = static_cast<uint8_t>(value);
       break;
     }
   }
   return result;
+}
+
+/// Inputs must be finite, and labels of classes must index one: a NaN in
+/// the data, or label 1000000 of 10 classes, would otherwise surface as a
+/// meaningless loss.
+Status checkValues(const TensorSpec &spec, const Tensor &tensor,
+                   const std::string &origin) {
+  bool isInput = spec.role == TensorRole::Input && isFloat(spec.dtype);
+  bool isLabel = spec.role == TensorRole::Label && spec.classes;
+  if (!isInput && !isLabel)
+    return ok();
+  for (int64_t i = 0; i < tensor.numElements(); ++i) {
+    double value = element(tensor, i);
+    if (isInput && !std::isfinite(value))
+      return Status::failure(origin + ": element " + std::to_string(i) +
+                             " of input '" + spec.name + "' is " +
+                             format("%g", value) +
+                             "; inputs must be finite numbers");
+    if (isLabel && !(value >= 0 && value < double(*spec.classes)))
+      return Status::failure(origin + ": element " + std::to_string(i) +
+                             " of label '" + spec.name + "' is " +
+                             format("%g", value) + ", not a class index 0 to " +
+                             std::to_string(*spec.classes - 1));
+  }
+  return ok();
 }
 
 } // namespace
@@ -101,6 +139,8 @@ Status Buffers::assign(size_t argument, Tensor tensor,
       return Status::failure(converted.error());
     tensor = std::move(*converted);
   }
+  if (Status status = checkValues(spec, tensor, origin); !status)
+    return status;
   argumentTensors[argument] = std::move(tensor);
   loaded[argument] = true;
   return ok();

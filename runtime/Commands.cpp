@@ -1,9 +1,15 @@
 //===- Commands.cpp - train, eval and predict, for every front end --------===//
 #include "gradc/Runtime/Commands.h"
 
+#include "gradc/Runtime/Files.h"
+
 #include "Format.h"
 
 #include <algorithm>
+#include <cfloat>
+#include <cmath>
+#include <functional>
+#include <numeric>
 
 namespace gradc::rt {
 namespace {
@@ -40,10 +46,15 @@ Expected<Dataset> samplesFor(const TensorSpec &input, Tensor samples,
   int64_t count = samples.shape[0];
   data.features = Tensor(DType::F32, samples.shape);
   float *to = data.features.data<float>();
-  for (int64_t i = 0; i < samples.numElements(); ++i)
-    to[i] = samples.dtype == DType::F32
-                ? samples.data<float>()[i]
-                : static_cast<float>(samples.data<double>()[i]);
+  for (int64_t i = 0; i < samples.numElements(); ++i) {
+    double value = samples.dtype == DType::F32 ? samples.data<float>()[i]
+                                               : samples.data<double>()[i];
+    if (!std::isfinite(value) || std::abs(value) > FLT_MAX)
+      return Result::failure(path + ": element " + std::to_string(i) + " is " +
+                             format("%g", value) +
+                             "; samples must be finite f32 numbers");
+    to[i] = static_cast<float>(value);
+  }
   data.labels = Tensor(DType::I32, {count});
   return data;
 }
@@ -61,8 +72,17 @@ Status trainModel(CompiledModel &model, const TrainRequest &request,
                   std::ostream &out) {
   if (request.epochs < 1)
     return Status::failure("--epochs must be at least 1");
-  if (request.lr && !(*request.lr > 0))
-    return Status::failure("--lr must be positive");
+  if (request.lr && !(*request.lr > 0 && std::isfinite(*request.lr)))
+    return Status::failure("--lr must be a positive finite number, got " +
+                           format("%g", *request.lr));
+  if (!(request.valSplit >= 0 && request.valSplit < 1))
+    return Status::failure("--val-split must be at least 0 and below 1, got " +
+                           format("%g", request.valSplit));
+  // Metrics are a log, which may go to a device (/dev/stdout); a checkpoint
+  // replaces a file, so find out now, not after an epoch, if it cannot.
+  if (!request.save.empty())
+    if (Status status = checkWritable(request.save); !status)
+      return status;
   auto normalization = parseNormalization(request.normalize);
   if (!normalization)
     return Status::failure(normalization.error());
@@ -142,10 +162,16 @@ Status predictWithModel(const Signature &forward,
   auto output = predictionOutput(forward);
   if (!output)
     return Status::failure(output.error());
+  if (Status status = checkWritable(request.output); !status)
+    return status;
   auto checkpoint = readCheckpoint(request.params, forward.model);
   if (!checkpoint)
     return Status::failure(checkpoint.error());
-  Normalizer scaling = Normalizer::fromTensors(checkpoint->tensors);
+  auto scaling = checkpoint->inputScaling(
+      std::accumulate(inputSpec->shape.begin() + 1, inputSpec->shape.end(),
+                      int64_t{1}, std::multiplies<int64_t>()));
+  if (!scaling)
+    return Status::failure(scaling.error());
   Buffers buffers(forward);
   if (Status status = buffers.loadParams(checkpoint->tensors, request.params);
       !status)
@@ -156,8 +182,7 @@ Status predictWithModel(const Signature &forward,
   auto data = samplesFor(*inputSpec, std::move(*samples), request.input);
   if (!data)
     return Status::failure(data.error());
-  if (!scaling.empty())
-    scaling.apply(*data);
+  scaling->apply(*data);
 
   // Labels (which only the loss reads) stay zero; the last batch is padded.
   std::vector<void *> pointers = buffers.pointers();

@@ -7,6 +7,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -90,7 +91,11 @@ Expected<DataSplits> loadCsv(const std::string &path) {
   for (int64_t lineNumber = 1; std::getline(in, line); ++lineNumber) {
     if (line.find_first_not_of(" \t\r") == std::string::npos)
       continue;
+    // Spreadsheets often begin their files with a UTF-8 byte order mark.
+    if (lineNumber == 1 && line.compare(0, 3, "\xEF\xBB\xBF") == 0)
+      line.erase(0, 3);
     std::vector<double> row;
+    std::vector<std::string> texts;
     std::stringstream fields(line);
     std::string field;
     bool numeric = true;
@@ -99,9 +104,11 @@ Expected<DataSplits> loadCsv(const std::string &path) {
       double value = std::strtod(field.c_str(), &end);
       numeric = numeric && end != field.c_str() &&
                 std::all_of(static_cast<const char *>(end),
-                            field.c_str() + field.size(),
-                            [](char c) { return std::isspace(c); });
+                            field.c_str() + field.size(), [](char c) {
+                              return std::isspace(static_cast<uint8_t>(c));
+                            });
       row.push_back(value);
+      texts.push_back(field);
     }
     if (!numeric && lineNumber == 1 && labels.empty())
       continue; // a header
@@ -111,6 +118,10 @@ Expected<DataSplits> loadCsv(const std::string &path) {
     };
     if (!numeric)
       return fail("expected numbers separated by commas");
+    for (size_t i = 0; i < row.size(); ++i)
+      if (!std::isfinite(row[i]) || std::abs(row[i]) > FLT_MAX)
+        return fail("column " + std::to_string(i + 1) + " is '" + texts[i] +
+                    "'; values must be finite f32 numbers");
     if (columns < 0)
       columns = static_cast<int64_t>(row.size());
     if (static_cast<int64_t>(row.size()) != columns || columns < 2)
@@ -164,44 +175,93 @@ Dataset Dataset::select(const std::vector<int64_t> &indices) const {
   return subset;
 }
 
+namespace {
+
+/// An open IDX file, plain or gzip-compressed (zlib reads both).
+class GzipReader {
+public:
+  explicit GzipReader(const std::string &path)
+      : file(gzopen(path.c_str(), "rb")) {}
+  ~GzipReader() {
+    if (file)
+      gzclose(file);
+  }
+  GzipReader(const GzipReader &) = delete;
+  GzipReader &operator=(const GzipReader &) = delete;
+
+  bool isOpen() const { return file != nullptr; }
+  /// Up to `count` bytes appended to `into`, in chunks so that only what the
+  /// file holds is ever allocated; false on a read error.
+  bool append(std::vector<std::byte, AlignedAllocator<std::byte>> &into,
+              size_t count) {
+    constexpr size_t kChunk = size_t(1) << 24;
+    while (count > 0) {
+      size_t chunk = std::min(count, kChunk), old = into.size();
+      into.resize(old + chunk);
+      int got = gzread(file, into.data() + old, static_cast<unsigned>(chunk));
+      if (got < 0)
+        return false;
+      into.resize(old + size_t(got));
+      if (size_t(got) < chunk)
+        return true; // the end of the file
+      count -= chunk;
+    }
+    return true;
+  }
+  bool read(void *into, size_t count) {
+    return gzread(file, into, static_cast<unsigned>(count)) ==
+           static_cast<int>(count);
+  }
+  bool atEnd() {
+    char extra;
+    return gzread(file, &extra, 1) == 0;
+  }
+  std::string error() {
+    int code = 0;
+    const char *message = gzerror(file, &code);
+    return code == Z_ERRNO ? std::strerror(errno) : message;
+  }
+
+private:
+  gzFile file;
+};
+
+} // namespace
+
 Expected<Tensor> readIdx(const std::string &path) {
   auto fail = [&](const std::string &what) {
     return Expected<Tensor>::failure(path + ": " + what);
   };
-  gzFile file = gzopen(path.c_str(), "rb"); // also reads uncompressed files
-  if (!file)
+  GzipReader file(path);
+  if (!file.isOpen())
     return fail(std::string("cannot open file: ") + std::strerror(errno));
-  auto readBytes = [&](void *into, size_t count) {
-    return gzread(file, into, static_cast<unsigned>(count)) ==
-           static_cast<int>(count);
-  };
   unsigned char magic[4];
-  if (!readBytes(magic, 4) || magic[0] || magic[1] || magic[2] != 0x08 ||
-      magic[3] < 1 || magic[3] > 4) {
-    gzclose(file);
+  if (!file.read(magic, 4) || magic[0] || magic[1] || magic[2] != 0x08 ||
+      magic[3] < 1 || magic[3] > 4)
     return fail("not an IDX file of unsigned bytes (bad magic)");
-  }
   std::vector<int64_t> shape;
   for (int d = 0; d < magic[3]; ++d) {
     unsigned char size[4];
-    if (!readBytes(size, 4)) {
-      gzclose(file);
+    if (!file.read(size, 4))
       return fail("truncated header");
-    }
     shape.push_back((int64_t(size[0]) << 24) | (size[1] << 16) |
                     (size[2] << 8) | size[3]);
   }
-  if (byteSize(DType::U8, shape) > (size_t(1) << 34)) {
-    gzclose(file);
-    return fail("implausibly large: " + typeString(DType::U8, shape));
-  }
-  Tensor tensor(DType::U8, shape);
-  bool complete = tensor.bytes.empty() ||
-                  readBytes(tensor.bytes.data(), tensor.bytes.size());
-  gzclose(file);
-  if (!complete)
+  std::optional<size_t> needed = checkedByteSize(DType::U8, shape);
+  if (!needed)
+    return fail("the header claims " + typeString(DType::U8, shape) +
+                ", more than 2^48 bytes: not an IDX file, or a damaged one");
+  Tensor tensor;
+  tensor.dtype = DType::U8;
+  tensor.shape = shape;
+  if (!file.append(tensor.bytes, *needed))
+    return fail("read error: " + file.error());
+  if (tensor.bytes.size() < *needed)
     return fail("truncated: " + tensor.typeString() + " needs " +
-                std::to_string(tensor.bytes.size()) + " bytes of data");
+                std::to_string(*needed) + " bytes of data, found " +
+                std::to_string(tensor.bytes.size()));
+  if (!file.atEnd())
+    return fail("has bytes after the data of " + tensor.typeString());
   return tensor;
 }
 
@@ -257,11 +317,11 @@ Expected<DataSplits> loadData(const std::string &name, uint64_t seed) {
 }
 
 Status splitValidation(DataSplits &data, double fraction, uint64_t seed) {
-  if (fraction <= 0)
-    return ok();
-  if (fraction >= 1)
-    return Status::failure("--val-split must be below 1, got " +
+  if (!(fraction >= 0 && fraction < 1))
+    return Status::failure("--val-split must be at least 0 and below 1, got " +
                            std::to_string(fraction));
+  if (fraction == 0)
+    return ok();
   std::vector<int64_t> order = shuffledOrder(data.train.size(), seed ^ 0x5eed);
   auto validationCount =
       static_cast<size_t>(std::llround(fraction * double(order.size())));
@@ -341,20 +401,29 @@ NamedTensors Normalizer::asTensors() const {
   return tensors;
 }
 
-Normalizer Normalizer::fromTensors(const NamedTensors &tensors) {
+Expected<Normalizer> Normalizer::fromTensors(const NamedTensors &tensors,
+                                             int64_t width,
+                                             const std::string &origin) {
   Normalizer normalizer;
+  int found = 0;
   for (const auto &[name, tensor] : tensors) {
-    if (tensor.dtype != DType::F32)
+    std::vector<float> *values =
+        name == "normalization.shift"   ? &normalizer.shift
+        : name == "normalization.scale" ? &normalizer.scale
+                                        : nullptr;
+    if (!values)
       continue;
-    std::vector<float> values(tensor.data<float>(),
-                              tensor.data<float>() + tensor.numElements());
-    if (name == "normalization.shift")
-      normalizer.shift = std::move(values);
-    if (name == "normalization.scale")
-      normalizer.scale = std::move(values);
+    ++found;
+    if (tensor.dtype != DType::F32 || tensor.shape != std::vector{width})
+      return Expected<Normalizer>::failure(
+          origin + ": " + name + " is " + tensor.typeString() +
+          " but the model's input needs f32[" + std::to_string(width) + "]");
+    values->assign(tensor.data<float>(), tensor.data<float>() + width);
   }
-  if (normalizer.shift.size() != normalizer.scale.size())
-    return {};
+  if (found == 1)
+    return Expected<Normalizer>::failure(
+        origin + ": has only one of normalization.shift and "
+                 "normalization.scale; the checkpoint is damaged");
   return normalizer;
 }
 

@@ -8,14 +8,19 @@
 #include "gradc/Runtime/Program.h"
 
 #include "gradc/Runtime/Commands.h"
+#include "gradc/Runtime/Files.h"
 #include "gradc/Runtime/Manifest.h"
 
 #include "Format.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <functional>
 #include <iostream>
+#include <limits>
 
 namespace gradc::rt {
 namespace {
@@ -45,19 +50,44 @@ Setter text(std::string &target) {
   };
 }
 
+/// `text` as a T: the whole text, in T's range, and finite.
+template <typename T> std::optional<T> parseNumber(const std::string &text) {
+  if (text.empty() || std::isspace(static_cast<unsigned char>(text[0])))
+    return std::nullopt;
+  char *end = nullptr;
+  errno = 0;
+  if constexpr (std::is_floating_point_v<T>) {
+    double value = std::strtod(text.c_str(), &end);
+    if (*end || errno || !std::isfinite(value))
+      return std::nullopt;
+    return static_cast<T>(value);
+  } else if constexpr (std::is_unsigned_v<T>) {
+    if (text[0] == '-')
+      return std::nullopt; // strtoull would wrap it around
+    unsigned long long value = std::strtoull(text.c_str(), &end, 10);
+    if (*end || errno || value > std::numeric_limits<T>::max())
+      return std::nullopt;
+    return static_cast<T>(value);
+  } else {
+    long long value = std::strtoll(text.c_str(), &end, 10);
+    if (*end || errno || value < std::numeric_limits<T>::min() ||
+        value > std::numeric_limits<T>::max())
+      return std::nullopt;
+    return static_cast<T>(value);
+  }
+}
+
 template <typename T>
 Setter number(T &target, const std::string &name, const char *kind) {
   return [&target, name, kind](const std::string &value) {
-    char *end = nullptr;
-    errno = 0;
-    double parsed = std::strtod(value.c_str(), &end);
-    bool whole = std::is_integral_v<T>;
-    if (value.empty() || *end || errno ||
-        (whole &&
-         parsed != static_cast<double>(static_cast<int64_t>(parsed))) ||
-        (std::is_unsigned_v<T> && parsed < 0))
+    std::optional<T> parsed = parseNumber<T>(value);
+    if (!parsed && std::is_integral_v<T>)
+      return "--" + name + ": '" + value + "' is not " + kind + " from " +
+             std::to_string(std::numeric_limits<T>::min()) + " to " +
+             std::to_string(std::numeric_limits<T>::max());
+    if (!parsed)
       return "--" + name + ": '" + value + "' is not " + kind;
-    target = static_cast<T>(parsed);
+    target = *parsed;
     return std::string();
   };
 }
@@ -193,12 +223,12 @@ std::vector<Command> Program::commands() {
        {"epochs", "N", "Epochs in all (default 1)",
         number(train.epochs, "epochs", "a whole number")},
        {"lr", "X", "Learning rate (default: the model's)",
-        optionalNumber(train.lr, "lr", "a number")},
+        optionalNumber(train.lr, "lr", "a finite number")},
        {"seed", "N", "Seed of initialization, shuffling and splits (default 0)",
         optionalNumber(train.seed, "seed", "a whole number")},
        {"val-split", "F",
         "Fraction of the training set held out for validation (default 0)",
-        number(train.valSplit, "val-split", "a number")},
+        number(train.valSplit, "val-split", "a finite number")},
        {"normalize", "zscore|minmax|none",
         "Input scaling fitted on the training set (default zscore)",
         text(train.normalize)},
@@ -361,6 +391,8 @@ int Program::run(int argc, char **argv) {
     return fail("--threads must be 0 (one per core) or more");
   gradc_set_threads(threads);
   if (Status status = command->run(); !status)
+    return fail(status.error());
+  if (Status status = flushStandardOutput(); !status)
     return fail(status.error());
   return 0;
 }

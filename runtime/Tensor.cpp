@@ -1,14 +1,19 @@
 //===- Tensor.cpp - host tensors, .npy and safetensors files --------------===//
 #include "gradc/Runtime/Tensor.h"
 
+#include "gradc/Runtime/Files.h"
+
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <numeric>
-#include <regex>
 #include <sstream>
+#include <string_view>
+#include <tuple>
 
 namespace gradc::rt {
 
@@ -93,17 +98,6 @@ Expected<std::string> readFile(const std::string &path) {
   return contents.str();
 }
 
-/// Tensor sizes must be non-negative and small enough to count in bytes.
-bool validShape(const std::vector<int64_t> &shape) {
-  int64_t count = 1;
-  for (int64_t dim : shape) {
-    if (dim < 0 || (dim > 0 && count > (int64_t{1} << 48) / dim))
-      return false;
-    count *= dim;
-  }
-  return true;
-}
-
 //===----------------------------------------------------------------------===//
 // .npy: magic, version, a Python-literal header dict, raw data.
 //===----------------------------------------------------------------------===//
@@ -120,21 +114,180 @@ constexpr NpyDescr kNpyDescrs[] = {{"<f4", DType::F32},
                                    {"<i8", DType::I64},
                                    {"|u1", DType::U8}};
 
-/// The header is a Python dict literal; rewritten as JSON it can be read by
-/// the JSON library: quotes, booleans, tuples and trailing commas.
-Expected<nlohmann::json> parseNpyHeader(std::string header) {
-  for (char &c : header)
-    c = c == '\'' ? '"' : c == '(' ? '[' : c == ')' ? ']' : c;
-  header = std::regex_replace(header, std::regex("True"), "true");
-  header = std::regex_replace(header, std::regex("False"), "false");
-  header = std::regex_replace(header, std::regex(",\\s*([\\]}])"), "$1");
-  nlohmann::json json = nlohmann::json::parse(header, nullptr, false);
-  if (json.is_discarded() || !json.is_object())
-    return Expected<nlohmann::json>::failure("malformed header");
-  return json;
+/// What a .npy header says, e.g. {'descr': '<f4', 'fortran_order': False,
+/// 'shape': (3, 4), }.
+struct NpyHeader {
+  std::string descr;
+  bool fortranOrder = false;
+  std::vector<int64_t> shape;
+};
+
+/// Reads a header dict in one pass, without recursion or backtracking, so
+/// that no header (the file's author chooses it) takes more than linear time
+/// or any stack. It takes what numpy.lib.format writes: quoted keys, a string
+/// descr, a boolean fortran_order and a tuple of integers.
+class NpyHeaderParser {
+public:
+  explicit NpyHeaderParser(std::string_view text) : text(text) {}
+  Expected<NpyHeader> parse();
+
+private:
+  Expected<NpyHeader> fail(const std::string &what) const {
+    return Expected<NpyHeader>::failure("header, at byte " +
+                                        std::to_string(position) + ": " + what);
+  }
+  void skipSpace() {
+    while (position < text.size() && std::isspace(uint8_t(text[position])))
+      ++position;
+  }
+  bool consume(char c) {
+    skipSpace();
+    if (position == text.size() || text[position] != c)
+      return false;
+    ++position;
+    return true;
+  }
+  /// Consumes `close` or a ',' before it; true once `close` is consumed.
+  /// Sets `malformed` when neither comes next.
+  bool listEnds(char close, bool &malformed) {
+    if (consume(close))
+      return true;
+    malformed = !consume(',');
+    return !malformed && consume(close);
+  }
+  std::optional<std::string> quoted();
+  std::optional<bool> boolean();
+  std::optional<int64_t> integer();
+  std::optional<std::vector<int64_t>> tuple();
+
+  std::string_view text;
+  size_t position = 0;
+};
+
+std::optional<std::string> NpyHeaderParser::quoted() {
+  if (!consume('\'') && !consume('"'))
+    return std::nullopt;
+  char quote = text[position - 1];
+  size_t end = text.find(quote, position);
+  if (end == std::string_view::npos)
+    return std::nullopt;
+  std::string value(text.substr(position, end - position));
+  position = end + 1;
+  return value;
+}
+
+std::optional<bool> NpyHeaderParser::boolean() {
+  skipSpace();
+  for (auto [word, value] : {std::pair{"True", true}, {"False", false}}) {
+    if (text.substr(position, std::strlen(word)) == word) {
+      position += std::strlen(word);
+      return value;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<int64_t> NpyHeaderParser::integer() {
+  skipSpace();
+  size_t start = position;
+  int64_t value = 0;
+  for (; position < text.size() && std::isdigit(uint8_t(text[position]));
+       ++position) {
+    if (value > (int64_t{1} << 56))
+      return std::nullopt; // far beyond any tensor
+    value = value * 10 + (text[position] - '0');
+  }
+  if (position == start)
+    return std::nullopt;
+  if (position < text.size() && text[position] == 'L')
+    ++position; // Python 2 wrote long integers so
+  return value;
+}
+
+std::optional<std::vector<int64_t>> NpyHeaderParser::tuple() {
+  if (!consume('('))
+    return std::nullopt;
+  std::vector<int64_t> values;
+  bool malformed = false;
+  if (consume(')'))
+    return values;
+  do {
+    std::optional<int64_t> value = integer();
+    if (!value)
+      return std::nullopt;
+    values.push_back(*value);
+  } while (!listEnds(')', malformed) && !malformed);
+  if (malformed)
+    return std::nullopt;
+  return values;
+}
+
+Expected<NpyHeader> NpyHeaderParser::parse() {
+  NpyHeader header;
+  bool hasDescr = false, hasShape = false, hasOrder = false;
+  if (!consume('{'))
+    return fail("expected a Python dict, '{'");
+  bool malformed = false;
+  if (!consume('}')) {
+    do {
+      std::optional<std::string> key = quoted();
+      if (!key)
+        return fail("expected a quoted key");
+      if (!consume(':'))
+        return fail("expected ':' after '" + *key + "'");
+      bool *seen = *key == "descr"           ? &hasDescr
+                   : *key == "shape"         ? &hasShape
+                   : *key == "fortran_order" ? &hasOrder
+                                             : nullptr;
+      if (!seen)
+        return fail("unexpected key '" + *key +
+                    "' (a .npy header holds descr, fortran_order and shape)");
+      if (*seen)
+        return fail("'" + *key + "' appears twice");
+      *seen = true;
+      if (*key == "descr") {
+        std::optional<std::string> descr = quoted();
+        if (!descr)
+          return fail("'descr' must be a dtype string such as '<f4' "
+                      "(structured arrays are not supported)");
+        header.descr = *descr;
+      } else if (*key == "shape") {
+        std::optional<std::vector<int64_t>> shape = tuple();
+        if (!shape)
+          return fail("'shape' must be a tuple of non-negative integers");
+        header.shape = *shape;
+      } else {
+        std::optional<bool> order = boolean();
+        if (!order)
+          return fail("'fortran_order' must be True or False");
+        header.fortranOrder = *order;
+      }
+      if (listEnds('}', malformed))
+        break;
+      if (malformed)
+        return fail("expected ',' or '}' after the value of '" + *key + "'");
+    } while (true);
+  }
+  skipSpace();
+  if (position != text.size())
+    return fail("unexpected text after the dict");
+  if (!hasDescr || !hasShape)
+    return fail("the dict lacks 'descr' or 'shape'");
+  return header;
 }
 
 } // namespace
+
+std::optional<size_t> checkedByteSize(DType dtype,
+                                      const std::vector<int64_t> &shape) {
+  uint64_t bytes = sizeOf(dtype);
+  for (int64_t dim : shape) {
+    if (dim < 0 || (dim > 0 && bytes > kMaxFileTensorBytes / uint64_t(dim)))
+      return std::nullopt;
+    bytes *= uint64_t(dim);
+  }
+  return static_cast<size_t>(bytes);
+}
 
 Expected<Tensor> readNpy(const std::string &path) {
   auto fail = [&](const std::string &what) {
@@ -156,41 +309,34 @@ Expected<Tensor> readNpy(const std::string &path) {
   size_t dataStart = 8 + lengthBytes + headerLength;
   if (file.size() < dataStart)
     return fail("truncated header");
-  auto header = parseNpyHeader(file.substr(8 + lengthBytes, headerLength));
+  auto header = NpyHeaderParser(std::string_view(file).substr(8 + lengthBytes,
+                                                              headerLength))
+                    .parse();
   if (!header)
     return fail(header.error());
-  const nlohmann::json &dict = *header;
-  if (!dict.contains("descr") || !dict["descr"].is_string() ||
-      !dict.contains("shape") || !dict["shape"].is_array())
-    return fail("header lacks 'descr' or 'shape'");
-  if (dict.value("fortran_order", false))
+  if (header->fortranOrder)
     return fail("Fortran-ordered arrays are not supported; save "
                 "np.ascontiguousarray(a) instead");
-  std::string descr = dict["descr"];
   const NpyDescr *match = nullptr;
   for (const NpyDescr &candidate : kNpyDescrs)
-    if (descr == candidate.code)
+    if (header->descr == candidate.code)
       match = &candidate;
   if (!match)
-    return fail("unsupported dtype '" + descr +
+    return fail("unsupported dtype '" + header->descr +
                 "' (supported: float32, float64, int32, int64, uint8)");
-  std::vector<int64_t> shape;
-  for (const nlohmann::json &dim : dict["shape"]) {
-    if (!dim.is_number_integer())
-      return fail("malformed shape in header");
-    shape.push_back(dim.get<int64_t>());
-  }
-  if (!validShape(shape))
-    return fail("invalid shape in header");
+  const std::vector<int64_t> &shape = header->shape;
+  std::optional<size_t> needed = checkedByteSize(match->dtype, shape);
+  if (!needed)
+    return fail("the header claims " + typeString(match->dtype, shape) +
+                ", more than 2^48 bytes: a damaged file");
   // Check the size before allocating: the header may claim anything.
-  size_t needed = byteSize(match->dtype, shape);
   size_t available = file.size() - dataStart;
-  if (available < needed)
+  if (available < *needed)
     return fail("truncated: " + typeString(match->dtype, shape) + " needs " +
-                std::to_string(needed) + " bytes of data, found " +
+                std::to_string(*needed) + " bytes of data, found " +
                 std::to_string(available));
-  if (available > needed)
-    return fail("has " + std::to_string(available - needed) +
+  if (available > *needed)
+    return fail("has " + std::to_string(available - *needed) +
                 " bytes after the data of " + typeString(match->dtype, shape));
   Tensor tensor(match->dtype, shape);
   std::memcpy(tensor.bytes.data(), file.data() + dataStart,
@@ -230,6 +376,9 @@ Status writeNpy(const std::string &path, const Tensor &tensor) {
 //===----------------------------------------------------------------------===//
 
 namespace {
+/// The safetensors format's own limit on its JSON header.
+constexpr uint64_t kMaxSafetensorsHeader = 100'000'000;
+
 struct SafetensorsDType {
   const char *code;
   DType dtype;
@@ -258,19 +407,34 @@ Expected<NamedTensors> readSafetensors(const std::string &path,
   if (headerLength > file.size() - 8)
     return fail("truncated or not a safetensors file (header size " +
                 std::to_string(headerLength) + " exceeds the file)");
-  nlohmann::ordered_json header = nlohmann::ordered_json::parse(
-      file.substr(8, headerLength), nullptr, false);
+  if (headerLength > kMaxSafetensorsHeader)
+    return fail("header of " + std::to_string(headerLength) +
+                " bytes is larger than safetensors allows (100 MB)");
+  // A std::map, not the ordered map, whose insertions take linear time.
+  nlohmann::json header =
+      nlohmann::json::parse(file.substr(8, headerLength), nullptr, false);
   if (header.is_discarded() || !header.is_object())
     return fail("malformed JSON header");
   size_t dataStart = 8 + headerLength;
   size_t dataSize = file.size() - dataStart;
-  NamedTensors tensors;
+  struct Extent {
+    uint64_t begin, end;
+    std::string key;
+    DType dtype;
+    std::vector<int64_t> shape;
+  };
+  std::vector<Extent> extents;
   for (auto &[key, entry] : header.items()) {
     if (key == "__metadata__") {
-      if (metadata && entry.is_object())
-        for (auto &[name, value] : entry.items())
-          if (value.is_string())
-            (*metadata)[name] = value.get<std::string>();
+      if (!entry.is_object())
+        return fail("__metadata__ must be an object of strings");
+      for (auto &[name, value] : entry.items()) {
+        if (!value.is_string())
+          return fail("metadata " + name + " is a " + value.type_name() +
+                      ", not a string (safetensors metadata holds strings)");
+        if (metadata)
+          (*metadata)[name] = value.get<std::string>();
+      }
       continue;
     }
     if (!entry.is_object() || !entry.contains("dtype") ||
@@ -293,7 +457,8 @@ Expected<NamedTensors> readSafetensors(const std::string &path,
       shape.push_back(dim.get<int64_t>());
     }
     const auto &offsets = entry["data_offsets"];
-    if (!validShape(shape) || !offsets[0].is_number_unsigned() ||
+    std::optional<size_t> bytes = checkedByteSize(match->dtype, shape);
+    if (!bytes || !offsets[0].is_number_unsigned() ||
         !offsets[1].is_number_unsigned())
       return fail("tensor '" + key + "' has a malformed shape or offsets");
     uint64_t begin = offsets[0], end = offsets[1];
@@ -301,13 +466,31 @@ Expected<NamedTensors> readSafetensors(const std::string &path,
       return fail("truncated: tensor '" + key + "' ends at byte " +
                   std::to_string(end) + " of a " + std::to_string(dataSize) +
                   "-byte data section");
-    if (end - begin != byteSize(match->dtype, shape))
+    if (end - begin != *bytes)
       return fail("tensor '" + key + "' is " + typeString(match->dtype, shape) +
                   " but has " + std::to_string(end - begin) + " bytes");
-    Tensor tensor(match->dtype, shape);
-    std::memcpy(tensor.bytes.data(), file.data() + dataStart + begin,
+    extents.push_back({begin, end, key, match->dtype, std::move(shape)});
+  }
+  // In the order of the data, which is the order the writer gave them.
+  std::sort(extents.begin(), extents.end(),
+            [](const Extent &a, const Extent &b) {
+              return std::tie(a.begin, a.end) < std::tie(b.begin, b.end);
+            });
+  NamedTensors tensors;
+  uint64_t covered = 0;
+  const std::string *coveredBy = nullptr;
+  for (const Extent &extent : extents) {
+    if (extent.begin < covered)
+      return fail("tensors '" + *coveredBy + "' and '" + extent.key +
+                  "' overlap in the data section");
+    if (extent.end > covered) {
+      covered = extent.end;
+      coveredBy = &extent.key;
+    }
+    Tensor tensor(extent.dtype, extent.shape);
+    std::memcpy(tensor.bytes.data(), file.data() + dataStart + extent.begin,
                 tensor.bytes.size());
-    tensors.emplace_back(key, std::move(tensor));
+    tensors.emplace_back(extent.key, std::move(tensor));
   }
   return tensors;
 }
@@ -339,27 +522,6 @@ Status writeSafetensors(const std::string &path, const NamedTensors &tensors,
     file.append(reinterpret_cast<const char *>(entry.second.bytes.data()),
                 entry.second.bytes.size());
   return writeFileAtomically(path, file);
-}
-
-Status writeFileAtomically(const std::string &path,
-                           const std::string &contents) {
-  std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out)
-      return Status::failure(path + ": cannot write: " + std::strerror(errno));
-    out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
-    out.flush();
-    if (!out) {
-      std::remove(temporary.c_str());
-      return Status::failure(path + ": write failed: " + std::strerror(errno));
-    }
-  }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    std::remove(temporary.c_str());
-    return Status::failure(path + ": cannot write: " + std::strerror(errno));
-  }
-  return ok();
 }
 
 } // namespace gradc::rt

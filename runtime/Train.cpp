@@ -3,10 +3,13 @@
 
 #include "Format.h"
 
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
+#include <limits>
 #include <numeric>
 #include <unistd.h>
 
@@ -43,17 +46,18 @@ public:
       return ok();
     json = path.size() > 6 && path.compare(path.size() - 6, 6, ".jsonl") == 0;
     bool fresh = !append || !std::ifstream(path).good();
+    this->path = path;
     file.open(path, append ? std::ios::app : std::ios::trunc);
     if (!file)
-      return Status::failure(path + ": cannot write metrics");
+      return failure();
     if (fresh && !json)
       file << "epoch,train_loss,val_loss,val_accuracy,seconds\n";
-    return ok();
+    return flush();
   }
-  void write(int epoch, double trainLoss, const std::optional<EvalResult> &val,
-             double seconds) {
+  Status write(int epoch, double trainLoss,
+               const std::optional<EvalResult> &val, double seconds) {
     if (!file.is_open())
-      return;
+      return ok();
     auto number = [&](std::optional<double> v) {
       return v ? format("%.6g", *v) : std::string(json ? "null" : "");
     };
@@ -71,10 +75,21 @@ public:
     else
       file << epoch << "," << number(trainLoss) << "," << number(valLoss) << ","
            << number(valAccuracy) << "," << number(seconds) << "\n";
-    file.flush();
+    return flush();
   }
 
 private:
+  Status flush() {
+    errno = 0;
+    file.flush();
+    return file ? ok() : failure();
+  }
+  Status failure() const {
+    return Status::failure(
+        path + ": cannot write metrics: " + std::strerror(errno ? errno : EIO));
+  }
+
+  std::string path;
   std::ofstream file;
   bool json = false;
 };
@@ -119,6 +134,36 @@ forwardOnlyModel(Signature forward,
   return model;
 }
 
+namespace {
+
+/// Metadata saying whether a checkpoint holds input scaling ("fitted") or
+/// was trained on unscaled inputs ("none").
+constexpr char kScalingKey[] = "gradc.input_scaling";
+
+/// A whole number in [0, most] from a checkpoint's metadata: decimal digits
+/// only, so that "-5", "2.5" or "1e23" are refused rather than misread.
+Expected<uint64_t> metadataNumber(const std::string &path,
+                                  const std::string &key,
+                                  const std::string &value, uint64_t most) {
+  uint64_t number = 0;
+  bool valid = !value.empty();
+  for (char c : value) {
+    valid = valid && c >= '0' && c <= '9' &&
+            number <= (most - uint64_t(c - '0')) / 10;
+    if (valid)
+      number = number * 10 + uint64_t(c - '0');
+  }
+  if (!valid)
+    return Expected<uint64_t>::failure(
+        path + ": metadata " + key + " is '" + value +
+        "', not a whole number from 0 to " + std::to_string(most) +
+        "; the checkpoint is damaged or was not written by gradc train "
+        "--save");
+  return number;
+}
+
+} // namespace
+
 Expected<Checkpoint> readCheckpoint(const std::string &path,
                                     const std::string &model) {
   Checkpoint checkpoint;
@@ -132,6 +177,21 @@ Expected<Checkpoint> readCheckpoint(const std::string &path,
     return Expected<Checkpoint>::failure(path + ": a checkpoint of model '" +
                                          recorded->second + "', not '" + model +
                                          "'");
+  const Metadata &metadata = checkpoint.metadata;
+  if (auto epoch = metadata.find("gradc.epoch"); epoch != metadata.end()) {
+    auto number = metadataNumber(path, epoch->first, epoch->second,
+                                 std::numeric_limits<int>::max());
+    if (!number)
+      return Expected<Checkpoint>::failure(number.error());
+    checkpoint.epoch = static_cast<int>(*number);
+  }
+  if (auto seed = metadata.find("gradc.seed"); seed != metadata.end()) {
+    auto number = metadataNumber(path, seed->first, seed->second,
+                                 std::numeric_limits<uint64_t>::max());
+    if (!number)
+      return Expected<Checkpoint>::failure(number.error());
+    checkpoint.recordedSeed = *number;
+  }
   return checkpoint;
 }
 
@@ -186,17 +246,38 @@ Status Trainer::initialize(uint64_t seed) {
   return buffers.initializeParams(seed);
 }
 
+Expected<Normalizer> Checkpoint::inputScaling(int64_t width) const {
+  auto scaling = Normalizer::fromTensors(tensors, width, path);
+  if (!scaling || !scaling->empty())
+    return scaling;
+  auto recorded = metadata.find(kScalingKey);
+  if (recorded == metadata.end())
+    std::fprintf(stderr,
+                 "warning: %s holds no input scaling (gradc train --save "
+                 "writes one); inputs are used as given\n",
+                 path.c_str());
+  else if (recorded->second != "none")
+    return Expected<Normalizer>::failure(
+        path + ": its metadata " + kScalingKey + " is '" + recorded->second +
+        "' but it lacks normalization.shift and normalization.scale; the "
+        "checkpoint is damaged");
+  return scaling;
+}
+
 Status Trainer::loadCheckpoint(Checkpoint &checkpoint, int *epoch) {
-  Metadata &metadata = checkpoint.metadata;
   // The input scaling first: loading the parameters moves tensors out.
-  inputScaling = Normalizer::fromTensors(checkpoint.tensors);
-  bool withState = metadata.count("gradc.epoch") > 0;
+  auto scaling = checkpoint.inputScaling(buffers.find(input)->numElements() /
+                                         std::max<int64_t>(batch, 1));
+  if (!scaling)
+    return Status::failure(scaling.error());
+  inputScaling = std::move(*scaling);
+  bool withState = checkpoint.epoch.has_value();
   if (Status status =
           buffers.loadParams(checkpoint.tensors, checkpoint.path, withState);
       !status)
     return status;
   if (epoch)
-    *epoch = withState ? std::stoi(metadata["gradc.epoch"]) : 0;
+    *epoch = checkpoint.epoch.value_or(0);
   return ok();
 }
 
@@ -205,18 +286,19 @@ Status Trainer::saveCheckpoint(const std::string &path, int epoch,
   NamedTensors tensors = buffers.params(/*withState=*/true);
   for (auto &entry : inputScaling.asTensors())
     tensors.push_back(std::move(entry));
-  return writeSafetensors(path, tensors,
-                          {{"gradc.model", model.step.model},
-                           {"gradc.epoch", std::to_string(epoch)},
-                           {"gradc.seed", std::to_string(seed)}});
+  return writeSafetensors(
+      path, tensors,
+      {{"gradc.model", model.step.model},
+       {kScalingKey, inputScaling.empty() ? "none" : "fitted"},
+       {"gradc.epoch", std::to_string(epoch)},
+       {"gradc.seed", std::to_string(seed)}});
 }
 
 Expected<uint64_t> Checkpoint::seed() const {
-  auto recorded = metadata.find("gradc.seed");
-  if (recorded == metadata.end())
+  if (!recordedSeed)
     return Expected<uint64_t>::failure(
         path + ": not a checkpoint of gradc train --save (no seed recorded)");
-  return std::stoull(recorded->second);
+  return *recordedSeed;
 }
 
 void Trainer::loadBatch(const Dataset &data, const std::vector<int64_t> &order,
@@ -363,7 +445,9 @@ Status Trainer::train(DataSplits &data, TrainOptions options,
     }
     out << format("  %.2f s  %.0f samples/s\n", seconds,
                   double(steps * batch) / seconds);
-    metrics.write(epoch, trainLoss, validation, seconds);
+    if (Status status = metrics.write(epoch, trainLoss, validation, seconds);
+        !status)
+      return status;
     if (!options.save.empty())
       if (Status status = saveCheckpoint(options.save, epoch, options.seed);
           !status)

@@ -1,5 +1,6 @@
 # lit configuration: IR tests (lit/) and the bad-input corpus (bad/).
 import os
+import sys
 import lit.formats
 
 config.name = "gradc"
@@ -10,6 +11,7 @@ config.test_exec_root = os.path.join(config.gradc_tools_dir, "..", "test")
 config.excludes = ["unit", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py.in", "Inputs"]
 
 config.substitutions.append(("%gradc", os.path.join(config.gradc_tools_dir, "gradc")))
+config.substitutions.append(("%python", sys.executable))
 config.substitutions.append(("%models", os.path.join(config.gradc_source_dir, "models")))
 # Every compile proves its buffer plans safe.
 config.environment["GRADC_VERIFY"] = "1"

@@ -11,11 +11,13 @@
 #include "Session.h"
 
 #include "gradc/Pipeline/Pipeline.h"
+#include "gradc/Runtime/Files.h"
 #include "gradc/Target/CHeader.h"
 #include "gradc/Target/Object.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/WithColor.h"
@@ -104,23 +106,21 @@ Error linkProgram(StringRef object, StringRef path) {
       return library.takeError();
     libraries.push_back(*library);
   }
-  std::string partial = (path + ".partial").str();
+  auto program = rt::PendingFile::create(path.str());
+  if (!program)
+    return createStringError(program.error());
   SmallVector<StringRef> arguments = {*compiler, object};
   arguments.append(libraries.begin(), libraries.end());
-  arguments.append({"-lz", "-pthread", "-o", partial});
+  arguments.append({"-lz", "-pthread", "-o", program->temporaryPath()});
   std::string message;
   int status = sys::ExecuteAndWait(*compiler, arguments, std::nullopt, {}, 0, 0,
                                    &message);
-  if (status != 0) {
-    sys::fs::remove(partial);
+  if (status != 0)
     return createStringError("linking " + path.str() + " with " + *compiler +
                              " failed" +
                              (message.empty() ? "" : ": " + message));
-  }
-  if (std::error_code error = sys::fs::rename(partial, path)) {
-    sys::fs::remove(partial);
-    return createStringError(path.str() + ": cannot write: " + error.message());
-  }
+  if (rt::Status committed = program->commit(/*executable=*/true); !committed)
+    return createStringError(committed.error());
   return Error::success();
 }
 
@@ -130,11 +130,9 @@ Error writeText(StringRef path, StringRef text) {
     outs() << text;
     return Error::success();
   }
-  std::error_code error;
-  raw_fd_ostream file(path, error);
-  if (error)
-    return createStringError(path.str() + ": cannot write: " + error.message());
-  file << text;
+  if (rt::Status status = rt::writeFileAtomically(path.str(), text.str());
+      !status)
+    return createStringError(status.error());
   return Error::success();
 }
 
@@ -158,10 +156,11 @@ Error writeLibrary(Module &llvmModule, TargetMachine &machine,
   auto library = runtimeLibrary("libgradc_kernels.a");
   if (!library)
     return library.takeError();
-  if (std::error_code error = sys::fs::copy_file(*library, kernels))
-    return createStringError(kernels.str() +
-                             ": cannot write: " + error.message());
-  return Error::success();
+  auto contents = MemoryBuffer::getFile(*library);
+  if (!contents)
+    return createStringError(*library +
+                             ": cannot read: " + contents.getError().message());
+  return writeText(kernels, (*contents)->getBuffer());
 }
 
 } // namespace

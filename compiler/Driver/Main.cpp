@@ -3,6 +3,7 @@
 #include "Inputs.h"
 
 #include "gradc/Pipeline/BufferPlan.h"
+#include "gradc/Runtime/Files.h"
 #include "gradc/Runtime/Runtime.h"
 
 #include "llvm/Support/InitLLVM.h"
@@ -33,6 +34,32 @@ static cl::opt<bool> &verifyOption() {
       cl::cat(GradcOptions));
   return verify;
 }
+/// The subcommand given, run: its exit status, or -1 if none was given.
+static int runSubcommand() {
+  if (DumpCommand)
+    return runDump();
+  if (RunCommand)
+    return runRun();
+  if (InitCommand)
+    return runInit();
+  if (TrainCommand)
+    return runTrain();
+  if (EvalCommand)
+    return runEval();
+  if (PredictCommand)
+    return runPredict();
+  if (BuildCommand)
+    return runBuild();
+  if (GradCommand)
+    return runGrad();
+  if (StepCommand)
+    return runStep();
+  if (CheckCommand)
+    return runCheck();
+  if (BenchCommand)
+    return runBench();
+  return -1;
+}
 } // namespace gradc::driver
 
 int main(int argc, char **argv) {
@@ -57,29 +84,23 @@ int main(int argc, char **argv) {
   gradc_set_threads(threads);
   if (verify)
     gradc::setVerifyBufferPlans(true);
-  if (DumpCommand)
-    return runDump();
-  if (RunCommand)
-    return runRun();
-  if (InitCommand)
-    return runInit();
-  if (TrainCommand)
-    return runTrain();
-  if (EvalCommand)
-    return runEval();
-  if (PredictCommand)
-    return runPredict();
-  if (BuildCommand)
-    return runBuild();
-  if (GradCommand)
-    return runGrad();
-  if (StepCommand)
-    return runStep();
-  if (CheckCommand)
-    return runCheck();
-  if (BenchCommand)
-    return runBench();
-  errs() << "gradc: give a subcommand (train, eval, predict, build, run, grad, "
-            "step, check, init, dump, bench); see gradc --help\n";
-  return 1;
+  int status = runSubcommand();
+  if (status == -1) {
+    errs() << "gradc: give a subcommand (train, eval, predict, build, run, "
+              "grad, step, check, init, dump, bench); see gradc --help\n";
+    return 1;
+  }
+  // A full disk or a closed pipe on standard output is a failure too.
+  outs().flush();
+  if (std::error_code error = outs().error()) {
+    outs().clear_error();
+    errs() << "gradc: error: cannot write standard output: " << error.message()
+           << "\n";
+    return 1;
+  }
+  if (gradc::rt::Status flushed = gradc::rt::flushStandardOutput(); !flushed) {
+    errs() << "gradc: error: " << flushed.error() << "\n";
+    return 1;
+  }
+  return status;
 }

@@ -2,6 +2,7 @@
 #include "gradc/Target/Object.h"
 
 #include "gradc/Pipeline/Pipeline.h"
+#include "gradc/Runtime/Files.h"
 #include "gradc/Runtime/Manifest.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
@@ -11,7 +12,6 @@
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/TargetSelect.h"
-#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/SubtargetFeature.h"
 
@@ -140,20 +140,22 @@ LogicalResult writeObjectFile(llvm::Module &module,
                               llvm::TargetMachine &machine,
                               llvm::StringRef path, bool assembly,
                               ModuleOp diagnostics) {
-  std::error_code error;
-  llvm::ToolOutputFile output(path, error, llvm::sys::fs::OF_None);
-  if (error)
-    return diagnostics.emitError(path) << ": cannot write: " << error.message();
+  llvm::SmallString<0> contents;
+  llvm::raw_svector_ostream os(contents);
   llvm::legacy::PassManager passes;
   auto kind = assembly ? llvm::CodeGenFileType::AssemblyFile
                        : llvm::CodeGenFileType::ObjectFile;
-  if (machine.addPassesToEmitFile(passes, output.os(), nullptr, kind))
+  if (machine.addPassesToEmitFile(passes, os, nullptr, kind))
     return diagnostics.emitError("the target cannot emit this file type");
   passes.run(module);
-  output.os().flush();
-  if (output.os().has_error())
-    return diagnostics.emitError(path) << ": write failed";
-  output.keep();
+  if (path == "-") {
+    llvm::outs() << contents;
+    return success();
+  }
+  if (rt::Status status =
+          rt::writeFileAtomically(path.str(), contents.str().str());
+      !status)
+    return diagnostics.emitError(status.error());
   return success();
 }
 

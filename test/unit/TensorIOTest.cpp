@@ -8,6 +8,10 @@
 #include <fstream>
 #include <iterator>
 
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 using namespace gradc::rt;
 using ::testing::HasSubstr;
 
@@ -109,14 +113,79 @@ TEST_F(TensorIO, NpyErrorsNameTheFileAndTheProblem) {
 
   // A header may claim any shape; nothing is allocated before the file is
   // known to hold that much data.
-  std::string huge = good;
-  huge.replace(huge.find("(10, 10)"), 8, "(99999999999, 1000)");
-  write(path("huge.npy"), huge);
-  EXPECT_THAT(readNpy(path("huge.npy")).error(),
-              HasSubstr("truncated: f32[99999999999,1000] needs"));
+  std::string large = good;
+  large.replace(large.find("(10, 10)"), 8, "(99999999, 1000)");
+  write(path("large.npy"), large);
+  EXPECT_THAT(readNpy(path("large.npy")).error(),
+              HasSubstr("truncated: f32[99999999,1000] needs 399999996000 "
+                        "bytes of data, found 408"));
+  // Past 2^48 bytes, or so large that the byte count would wrap around.
+  for (const char *shape :
+       {"(99999999999, 1000)", "(2, 2147483648, 2147483648, 4)"}) {
+    std::string huge = good;
+    huge.replace(huge.find("(10, 10)"), 8, shape);
+    write(path("huge.npy"), huge);
+    EXPECT_THAT(readNpy(path("huge.npy")).error(),
+                HasSubstr("more than 2^48 bytes"));
+  }
 
   EXPECT_THAT(readNpy(path("missing.npy")).error(),
               HasSubstr("missing.npy: cannot open file"));
+}
+
+/// A version 2 .npy file (4-byte header length) with `header` and no data.
+std::string npyWithHeader(const std::string &header) {
+  std::string file = std::string("\x93NUMPY\x02\x00", 8);
+  for (int i = 0; i < 4; ++i)
+    file += static_cast<char>((header.size() >> (8 * i)) & 0xff);
+  return file + header;
+}
+
+TEST_F(TensorIO, NpyHeadersAreParsedStrictlyInLinearTime) {
+  auto readHeader = [&](const std::string &header) {
+    write(path("h.npy"), npyWithHeader(header));
+    return readNpy(path("h.npy"));
+  };
+  // What a regular expression overflowed its stack on: 100,000 spaces.
+  std::string spaced = "{'descr': '<f4'," + std::string(100000, ' ') +
+                       "'fortran_order': False, 'shape': (0,), }";
+  auto empty = readHeader(spaced + "\n");
+  ASSERT_TRUE(empty) << empty.error();
+  EXPECT_EQ(empty->shape, std::vector<int64_t>{0});
+  auto quoted = readHeader("{\"descr\": \"<f8\", \"shape\": (0, 2), }");
+  ASSERT_TRUE(quoted) << quoted.error();
+  EXPECT_EQ(quoted->dtype, DType::F64);
+
+  std::pair<const char *, const char *> cases[] = {
+      {"{'descr': '<f4', 'fortran_order': 'yes', 'shape': (0,)}",
+       "'fortran_order' must be True or False"},
+      {"{'descr': '<f4', 'fortran_order': 1, 'shape': (0,)}",
+       "'fortran_order' must be True or False"},
+      {"{'descr': '<f4', 'shape': (-1,)}",
+       "'shape' must be a tuple of non-negative integers"},
+      {"{'descr': '<f4', 'shape': (1 2)}",
+       "'shape' must be a tuple of non-negative integers"},
+      {"{'descr': '<f4', 'shape': (99999999999999999999,)}",
+       "'shape' must be a tuple of non-negative integers"},
+      {"{'descr': [('a', '<f4')], 'shape': (0,)}",
+       "structured arrays are not supported"},
+      {"{'descr': '<f4', 'shape': (0,), 'extra': 1}", "unexpected key 'extra'"},
+      {"{'descr': '<f4', 'descr': '<f4', 'shape': (0,)}",
+       "'descr' appears twice"},
+      {"{'descr': '<f4'}", "the dict lacks 'descr' or 'shape'"},
+      {"{'descr': '<f4' 'shape': (0,)}",
+       "expected ',' or '}' after the value of 'descr'"},
+      {"{'descr': '<f4', 'shape': (0,)} trailing", "unexpected text after"},
+      {"['descr']", "expected a Python dict"},
+      {"{'descr: '<f4'}", "expected ':' after"},
+      {"", "expected a Python dict"},
+  };
+  for (auto [header, message] : cases) {
+    auto result = readHeader(header);
+    ASSERT_FALSE(result) << header;
+    EXPECT_THAT(result.error(), HasSubstr(message)) << header;
+    EXPECT_THAT(result.error(), HasSubstr("h.npy: header, at byte "));
+  }
 }
 
 TEST_F(TensorIO, SafetensorsRoundTripKeepsOrder) {
@@ -161,13 +230,99 @@ TEST_F(TensorIO, SafetensorsErrors) {
               HasSubstr("tensor 'w' is f32[4,5] but has 64 bytes"));
 }
 
+/// A safetensors file of `header` (JSON) and `dataBytes` zero bytes.
+std::string safetensorsFile(const std::string &header, size_t dataBytes) {
+  std::string file(8, '\0');
+  for (int i = 0; i < 8; ++i)
+    file[i] = static_cast<char>((header.size() >> (8 * i)) & 0xff);
+  return file + header + std::string(dataBytes, '\0');
+}
+
+TEST_F(TensorIO, SafetensorsRefusesOverlapsAndNonStringMetadata) {
+  write(path("overlap.safetensors"),
+        safetensorsFile(R"({"a": {"dtype": "F32", "shape": [4],
+                                  "data_offsets": [0, 16]},
+                            "b": {"dtype": "F32", "shape": [2],
+                                  "data_offsets": [8, 16]}})",
+                        16));
+  EXPECT_THAT(readSafetensors(path("overlap.safetensors")).error(),
+              HasSubstr("tensors 'a' and 'b' overlap in the data section"));
+
+  write(path("meta.safetensors"),
+        safetensorsFile(R"({"__metadata__": {"gradc.epoch": 3}})", 0));
+  EXPECT_THAT(readSafetensors(path("meta.safetensors")).error(),
+              HasSubstr("metadata gradc.epoch is a number, not a string"));
+
+  // Tensors come back in the order of their data, as the writer laid them.
+  write(path("order.safetensors"),
+        safetensorsFile(R"({"z": {"dtype": "U8", "shape": [1],
+                                  "data_offsets": [0, 1]},
+                            "a": {"dtype": "U8", "shape": [1],
+                                  "data_offsets": [1, 2]}})",
+                        2));
+  auto ordered = readSafetensors(path("order.safetensors"));
+  ASSERT_TRUE(ordered) << ordered.error();
+  ASSERT_EQ(ordered->size(), 2u);
+  EXPECT_EQ((*ordered)[0].first, "z");
+}
+
 TEST_F(TensorIO, FailedWritesLeaveNoFile) {
   std::string target = path("no/such/dir/out.npy");
   auto status = writeNpy(target, ramp(DType::F32, {2}));
   ASSERT_FALSE(status);
   EXPECT_THAT(status.error(), HasSubstr("cannot write"));
   EXPECT_FALSE(std::ifstream(target).good());
-  EXPECT_FALSE(std::ifstream(target + ".tmp").good());
+}
+
+TEST_F(TensorIO, WritesRefuseDevicesAndFollowLinksToFiles) {
+  for (const char *device : {"/dev/null", "/tmp"}) {
+    auto status = writeNpy(device, ramp(DType::F32, {2}));
+    ASSERT_FALSE(status) << device;
+    EXPECT_THAT(status.error(),
+                HasSubstr(std::string(device) + ": not a regular file"));
+  }
+  std::string link = path("link.npy");
+  std::remove(link.c_str());
+  ASSERT_EQ(::symlink("/dev/null", link.c_str()), 0);
+  EXPECT_THAT(writeNpy(link, ramp(DType::F32, {2})).error(),
+              HasSubstr("not a regular file (a device, pipe or socket)"));
+  struct stat info;
+  ASSERT_EQ(::lstat(link.c_str(), &info), 0);
+  EXPECT_TRUE(S_ISLNK(info.st_mode)); // left as it was
+
+  // A link to a regular file: the file is replaced, the link stays.
+  std::string target = path("target.npy");
+  write(target, "old");
+  std::remove(link.c_str());
+  ASSERT_EQ(::symlink(target.c_str(), link.c_str()), 0);
+  ASSERT_TRUE(writeNpy(link, ramp(DType::F32, {2})));
+  ASSERT_EQ(::lstat(link.c_str(), &info), 0);
+  EXPECT_TRUE(S_ISLNK(info.st_mode));
+  EXPECT_TRUE(readNpy(target));
+}
+
+TEST_F(TensorIO, WritesGoThroughUniqueTemporaries) {
+  // The temporary is unique and removed: nothing but the file is left.
+  std::string directory = path("dir");
+  ASSERT_EQ(::mkdir(directory.c_str(), 0755), 0);
+  ASSERT_TRUE(writeNpy(directory + "/a.npy", ramp(DType::F32, {2})));
+  ASSERT_TRUE(writeNpy(directory + "/a.npy", ramp(DType::F32, {3})));
+  std::vector<std::string> names;
+  DIR *listing = ::opendir(directory.c_str());
+  ASSERT_NE(listing, nullptr);
+  while (dirent *entry = ::readdir(listing))
+    if (entry->d_name[0] != '.')
+      names.push_back(entry->d_name);
+  ::closedir(listing);
+  EXPECT_EQ(names, std::vector<std::string>{"a.npy"});
+  // With the permissions open() would give, not mkstemp's 0600.
+  struct stat info;
+  ASSERT_EQ(::stat((directory + "/a.npy").c_str(), &info), 0);
+  mode_t mask = ::umask(0);
+  ::umask(mask);
+  EXPECT_EQ(info.st_mode & 0777, 0666 & ~mask);
+  std::remove((directory + "/a.npy").c_str());
+  ::rmdir(directory.c_str());
 }
 
 } // namespace

@@ -60,8 +60,11 @@ struct Normalizer {
 
   /// As tensors "normalization.shift" and "normalization.scale".
   NamedTensors asTensors() const;
-  /// From tensors named as above; empty when they are absent.
-  static Normalizer fromTensors(const NamedTensors &tensors);
+  /// From tensors named as above, `width` values each; empty when both are
+  /// absent, an error naming `origin` when they are damaged.
+  static Expected<Normalizer> fromTensors(const NamedTensors &tensors,
+                                          int64_t width,
+                                          const std::string &origin);
 };
 
 /// Reads an IDX file (MNIST format), gzipped or not, as u8 with its shape.

@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <map>
 #include <new>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -49,6 +50,14 @@ const char *name(DType dtype);
 std::string typeString(DType dtype, const std::vector<int64_t> &shape);
 /// Bytes of a dense tensor of this type.
 size_t byteSize(DType dtype, const std::vector<int64_t> &shape);
+/// The most bytes a tensor read from a file may claim (256 TiB): any size
+/// computed from such a file is checked against it before it is multiplied
+/// on or allocated.
+constexpr uint64_t kMaxFileTensorBytes = uint64_t{1} << 48;
+/// byteSize for a shape read from a file: nothing when a dimension is
+/// negative or the size passes kMaxFileTensorBytes.
+std::optional<size_t> checkedByteSize(DType dtype,
+                                      const std::vector<int64_t> &shape);
 
 struct Tensor {
   DType dtype = DType::F32;
@@ -92,7 +101,7 @@ private:
     std::string message;
   };
   Expected() = default;
-  std::variant<T, Error> state;
+  std::variant<Error, T> state; // Error first: T needs no default constructor
 };
 
 /// Success, or an error message.
@@ -109,11 +118,6 @@ Expected<NamedTensors> readSafetensors(const std::string &path,
                                        Metadata *metadata = nullptr);
 Status writeSafetensors(const std::string &path, const NamedTensors &tensors,
                         const Metadata &metadata = {});
-
-/// Writes `contents` to `path` through a temporary file and a rename, so a
-/// failed write never leaves a half-written file behind.
-Status writeFileAtomically(const std::string &path,
-                           const std::string &contents);
 
 } // namespace gradc::rt
 

@@ -44,12 +44,20 @@ struct Checkpoint {
   std::string path;
   NamedTensors tensors;
   Metadata metadata;
-  /// The seed of the run that wrote it: a resumed run must generate, split
-  /// and shuffle its data with it.
+  /// The epochs trained when `gradc train --save` wrote it (gradc.epoch);
+  /// only such checkpoints hold optimizer state to resume.
+  std::optional<int> epoch;
+  /// The seed of the run that wrote it (gradc.seed): a resumed run must
+  /// generate, split and shuffle its data with it.
+  std::optional<uint64_t> recordedSeed;
+  /// recordedSeed, or an error saying the checkpoint has none.
   Expected<uint64_t> seed() const;
+  /// The input scaling its training run fitted, for inputs of `width`
+  /// values; fails if the checkpoint says it has one but does not hold it.
+  Expected<Normalizer> inputScaling(int64_t width) const;
 };
 /// Reads the checkpoint `path`; fails if it was written for another model
-/// than `model`.
+/// than `model`, or if its metadata is malformed.
 Expected<Checkpoint> readCheckpoint(const std::string &path,
                                     const std::string &model);
 
