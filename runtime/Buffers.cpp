@@ -3,11 +3,11 @@
 
 #include "gradc/Runtime/Init.h"
 
-#include "Format.h"
-
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <fmt/format.h>
+#include <unistd.h>
 
 namespace gradc::rt {
 
@@ -47,8 +47,9 @@ Expected<Tensor> convert(const Tensor &from, DType to,
       if (std::isfinite(value) && std::abs(value) > FLT_MAX)
         return Expected<Tensor>::failure(
             origin + ": element " + std::to_string(i) + " (" +
-            format("%g", value) + ") is beyond f32's range (" +
-            format("%g", FLT_MAX) + ")");
+            fmt::format(FMT_STRING("{:g}"), value) +
+            ") is beyond f32's range (" +
+            fmt::format(FMT_STRING("{:g}"), FLT_MAX) + ")");
       result.data<float>()[i] = static_cast<float>(value);
       break;
     case DType::F64:
@@ -68,7 +69,7 @@ Expected<Tensor> convert(const Tensor &from, DType to,
       if (value < 0 || value > 255)
         return Expected<Tensor>::failure(
             origin + ": element " + std::to_string(i) + " (" +
-            format("%g", value) + ") does not fit in u8");
+            fmt::format(FMT_STRING("{:g}"), value) + ") does not fit in u8");
       result.data<uint8_t>()[i] = static_cast<uint8_t>(value);
       break;
     }
@@ -90,18 +91,42 @@ Status checkValues(const TensorSpec &spec, const Tensor &tensor,
     if (isInput && !std::isfinite(value))
       return Status::failure(origin + ": element " + std::to_string(i) +
                              " of input '" + spec.name + "' is " +
-                             format("%g", value) +
+                             fmt::format(FMT_STRING("{:g}"), value) +
                              "; inputs must be finite numbers");
     if (isLabel && !(value >= 0 && value < double(*spec.classes)))
-      return Status::failure(origin + ": element " + std::to_string(i) +
-                             " of label '" + spec.name + "' is " +
-                             format("%g", value) + ", not a class index 0 to " +
-                             std::to_string(*spec.classes - 1));
+      return Status::failure(
+          origin + ": element " + std::to_string(i) + " of label '" +
+          spec.name + "' is " + fmt::format(FMT_STRING("{:g}"), value) +
+          ", not a class index 0 to " + std::to_string(*spec.classes - 1));
   }
   return ok();
 }
 
 } // namespace
+
+Status checkFitsInMemory(const Signature &entry) {
+  uint64_t bytes = uint64_t(std::max<int64_t>(entry.arenaBytes, 0));
+  for (const auto *specs : {&entry.arguments, &entry.results})
+    for (const TensorSpec &spec : *specs)
+      bytes += byteSize(spec.dtype, spec.shape);
+  long pages = ::sysconf(_SC_PHYS_PAGES), pageSize = ::sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || pageSize <= 0)
+    return ok(); // unknown: let the allocation decide
+  uint64_t memory = uint64_t(pages) * uint64_t(pageSize);
+  if (bytes <= memory)
+    return ok();
+  auto gigabytes = [](uint64_t n) {
+    return fmt::format(FMT_STRING("{:.1f} GB"), double(n) / 1e9);
+  };
+  std::string arena = entry.arenaBytes > 0
+                          ? " (" + gigabytes(uint64_t(entry.arenaBytes)) +
+                                " of it for intermediate values)"
+                          : "";
+  return Status::failure(entry.name + " needs " + gigabytes(bytes) +
+                         " of memory" + arena + ", more than this machine's " +
+                         gigabytes(memory) +
+                         "; make the batch or the layers smaller");
+}
 
 Tensor allocate(const TensorSpec &spec) {
   return Tensor(spec.dtype, spec.shape);

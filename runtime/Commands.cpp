@@ -3,11 +3,10 @@
 
 #include "gradc/Runtime/Files.h"
 
-#include "Format.h"
-
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <fmt/format.h>
 #include <functional>
 #include <numeric>
 
@@ -51,7 +50,7 @@ Expected<Dataset> samplesFor(const TensorSpec &input, Tensor samples,
                                                : samples.data<double>()[i];
     if (!std::isfinite(value) || std::abs(value) > FLT_MAX)
       return Result::failure(path + ": element " + std::to_string(i) + " is " +
-                             format("%g", value) +
+                             fmt::format(FMT_STRING("{:g}"), value) +
                              "; samples must be finite f32 numbers");
     to[i] = static_cast<float>(value);
   }
@@ -74,10 +73,10 @@ Status trainModel(CompiledModel &model, const TrainRequest &request,
     return Status::failure("--epochs must be at least 1");
   if (request.lr && !(*request.lr > 0 && std::isfinite(*request.lr)))
     return Status::failure("--lr must be a positive finite number, got " +
-                           format("%g", *request.lr));
+                           fmt::format(FMT_STRING("{:g}"), *request.lr));
   if (!(request.valSplit >= 0 && request.valSplit < 1))
     return Status::failure("--val-split must be at least 0 and below 1, got " +
-                           format("%g", request.valSplit));
+                           fmt::format(FMT_STRING("{:g}"), request.valSplit));
   // Metrics are a log, which may go to a device (/dev/stdout); a checkpoint
   // replaces a file, so find out now, not after an epoch, if it cannot.
   if (!request.save.empty())
@@ -145,9 +144,10 @@ Status evaluateModel(CompiledModel &model, const EvalRequest &request,
   auto result = (*trainer)->evaluate(useTest ? splits->test : splits->train);
   if (!result)
     return Status::failure(result.error());
-  out << format("loss %.4f", result->loss);
+  out << fmt::format(FMT_STRING("loss {:.4f}"), result->loss);
   if (result->accuracy)
-    out << format("  accuracy %.2f%%", 100 * *result->accuracy);
+    out << fmt::format(FMT_STRING("  accuracy {:.2f}%"),
+                       100 * *result->accuracy);
   out << " (" << result->samples << " " << (useTest ? "test" : "training")
       << " samples)\n";
   return ok();

@@ -105,6 +105,17 @@ const InitializerInfo *findInitializer(const std::string &name) {
   return nullptr;
 }
 
+std::string checkInitializerArguments(
+    const std::string &name,
+    const std::vector<std::pair<std::string, double>> &arguments) {
+  std::map<std::string, double> value(arguments.begin(), arguments.end());
+  if (name == "uniform" && !(value["low"] < value["high"]))
+    return "uniform needs low < high";
+  if (name == "normal" && !(value["std"] >= 0))
+    return "normal needs std >= 0";
+  return "";
+}
+
 Status initialize(const InitSpec &spec, const std::string &paramName,
                   uint64_t seed, Tensor &tensor) {
   if (tensor.dtype != DType::F32 && tensor.dtype != DType::F64)

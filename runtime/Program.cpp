@@ -11,13 +11,12 @@
 #include "gradc/Runtime/Files.h"
 #include "gradc/Runtime/Manifest.h"
 
-#include "Format.h"
-
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <fmt/format.h>
 #include <functional>
 #include <iostream>
 #include <limits>
@@ -42,6 +41,17 @@ struct Command {
   bool needsStep;                            // not in --inference builds
   std::function<Status()> run;
 };
+
+/// `run`, refused before it allocates anything when one call of `entry`
+/// needs more memory than this machine has.
+std::function<Status()> fitting(const Signature &entry,
+                                std::function<Status()> run) {
+  return [&entry, run] {
+    if (Status fits = checkFitsInMemory(entry); !fits)
+      return fits;
+    return run();
+  };
+}
 
 Setter text(std::string &target) {
   return [&target](const std::string &value) {
@@ -166,7 +176,7 @@ std::string describeOptimizer(const OptimizerSpec &optimizer) {
   std::string text = optimizer.kind + "(";
   for (size_t i = 0; i < optimizer.arguments.size(); ++i)
     text += (i ? ", " : "") + optimizer.arguments[i].first + " = " +
-            format("%g", optimizer.arguments[i].second);
+            fmt::format(FMT_STRING("{:g}"), optimizer.arguments[i].second);
   return text + ")";
 }
 
@@ -246,7 +256,8 @@ std::vector<Command> Program::commands() {
        threadsOption},
       {&train.data},
       true,
-      [this] { return trainModel(model, train, std::cout); }};
+      fitting(model.step,
+              [this] { return trainModel(model, train, std::cout); })};
   Command evalCommand{
       "eval",
       "Loss and accuracy of trained parameters on a dataset",
@@ -260,7 +271,8 @@ std::vector<Command> Program::commands() {
        threadsOption},
       {&eval.params, &eval.data},
       false,
-      [this] { return evaluateModel(model, eval, std::cout); }};
+      fitting(model.forward,
+              [this] { return evaluateModel(model, eval, std::cout); })};
   Command predictCommand{
       "predict",
       "Predictions of trained parameters for samples in a .npy file",
@@ -275,10 +287,10 @@ std::vector<Command> Program::commands() {
        threadsOption},
       {&predict.params, &predict.input, &predict.output},
       false,
-      [this] {
+      fitting(model.forward, [this] {
         return predictWithModel(model.forward, model.callForward, predict,
                                 std::cout);
-      }};
+      })};
   Command infoCommand{"info",
                       "The model: inputs, parameters, optimizer, memory",
                       "info",

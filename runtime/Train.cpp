@@ -1,13 +1,12 @@
 //===- Train.cpp - the training loop --------------------------------------===//
 #include "gradc/Runtime/Train.h"
 
-#include "Format.h"
-
 #include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <fmt/format.h>
 #include <fstream>
 #include <limits>
 #include <numeric>
@@ -59,7 +58,8 @@ public:
     if (!file.is_open())
       return ok();
     auto number = [&](std::optional<double> v) {
-      return v ? format("%.6g", *v) : std::string(json ? "null" : "");
+      return v ? fmt::format(FMT_STRING("{:.6g}"), *v)
+               : std::string(json ? "null" : "");
     };
     std::optional<double> valLoss, valAccuracy;
     if (val) {
@@ -103,16 +103,14 @@ public:
     if (!enabled || secondsSince(last) < 0.1)
       return;
     last = Clock::now();
-    std::fprintf(stderr,
-                 "\r\033[K  epoch %d/%d  step %lld/%lld  loss %.4f  %.0f "
-                 "samples/s  ETA %.0fs",
-                 epoch, epochs, static_cast<long long>(step),
-                 static_cast<long long>(steps), loss, samplesPerSecond,
-                 remaining);
+    fmt::print(stderr,
+               FMT_STRING("\r\033[K  epoch {}/{}  step {}/{}  loss {:.4f}  "
+                          "{:.0f} samples/s  ETA {:.0f}s"),
+               epoch, epochs, step, steps, loss, samplesPerSecond, remaining);
   }
   void clear() {
     if (enabled)
-      std::fprintf(stderr, "\r\033[K");
+      fmt::print(stderr, "\r\033[K");
   }
 
 private:
@@ -252,10 +250,10 @@ Expected<Normalizer> Checkpoint::inputScaling(int64_t width) const {
     return scaling;
   auto recorded = metadata.find(kScalingKey);
   if (recorded == metadata.end())
-    std::fprintf(stderr,
-                 "warning: %s holds no input scaling (gradc train --save "
-                 "writes one); inputs are used as given\n",
-                 path.c_str());
+    fmt::print(stderr,
+               FMT_STRING("warning: {} holds no input scaling (gradc train "
+                          "--save writes one); inputs are used as given\n"),
+               path);
   else if (recorded->second != "none")
     return Expected<Normalizer>::failure(
         path + ": its metadata " + kScalingKey + " is '" + recorded->second +
@@ -391,7 +389,7 @@ Status Trainer::train(DataSplits &data, TrainOptions options,
       << ")";
   if (data.validation.size())
     out << ", " << data.validation.size() << " for validation";
-  out << format(", lr %g", lr);
+  out << fmt::format(FMT_STRING(", lr {:g}"), lr);
   if (startEpoch > 0)
     out << ", resuming after epoch " << startEpoch;
   out << "\n";
@@ -412,11 +410,11 @@ Status Trainer::train(DataSplits &data, TrainOptions options,
       double value = loss.scalar();
       if (!std::isfinite(value)) {
         progress.clear();
-        return Status::failure(format(
-            "the loss became %s at epoch %d, step %lld of %lld; training "
-            "diverged: try a lower learning rate (--lr, now %g)",
-            std::isnan(value) ? "NaN" : "infinite", epoch,
-            static_cast<long long>(step + 1), static_cast<long long>(steps),
+        return Status::failure(fmt::format(
+            FMT_STRING(
+                "the loss became {} at epoch {}, step {} of {}; training "
+                "diverged: try a lower learning rate (--lr, now {:g})"),
+            std::isnan(value) ? "NaN" : "infinite", epoch, step + 1, steps,
             lr));
       }
       total += value;
@@ -436,15 +434,16 @@ Status Trainer::train(DataSplits &data, TrainOptions options,
         return Status::failure(result.error());
       validation = *result;
     }
-    out << format("epoch %d/%d  train loss %.4f", epoch, options.epochs,
-                  trainLoss);
+    out << fmt::format(FMT_STRING("epoch {}/{}  train loss {:.4f}"), epoch,
+                       options.epochs, trainLoss);
     if (validation) {
-      out << format("  val loss %.4f", validation->loss);
+      out << fmt::format(FMT_STRING("  val loss {:.4f}"), validation->loss);
       if (validation->accuracy)
-        out << format("  val accuracy %.2f%%", 100 * *validation->accuracy);
+        out << fmt::format(FMT_STRING("  val accuracy {:.2f}%"),
+                           100 * *validation->accuracy);
     }
-    out << format("  %.2f s  %.0f samples/s\n", seconds,
-                  double(steps * batch) / seconds);
+    out << fmt::format(FMT_STRING("  {:.2f} s  {:.0f} samples/s\n"), seconds,
+                       double(steps * batch) / seconds);
     if (Status status = metrics.write(epoch, trainLoss, validation, seconds);
         !status)
       return status;
@@ -460,10 +459,11 @@ Status Trainer::train(DataSplits &data, TrainOptions options,
     auto result = evaluate(*set);
     if (!result)
       return Status::failure(result.error());
-    out << format("%s loss %.4f", name, result->loss);
+    out << fmt::format(FMT_STRING("{} loss {:.4f}"), name, result->loss);
     if (result->accuracy)
-      out << format("  %s accuracy %.2f%%", name, 100 * *result->accuracy);
-    out << format(" (%lld samples)\n", static_cast<long long>(result->samples));
+      out << fmt::format(FMT_STRING("  {} accuracy {:.2f}%"), name,
+                         100 * *result->accuracy);
+    out << fmt::format(FMT_STRING(" ({} samples)\n"), result->samples);
   }
   return ok();
 }

@@ -79,6 +79,8 @@ int runRun() {
   if (failed(signatures))
     return 1;
   const rt::Signature &signature = signatures->front();
+  if (rt::Status fits = rt::checkFitsInMemory(signature); !fits)
+    return fail(fits.error());
   double pipelineMs = millisecondsSince(compileStart);
   auto jitStart = Clock::now();
   auto model = JitModel::compile(module, {signature.name});

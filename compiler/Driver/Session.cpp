@@ -3,8 +3,7 @@
 
 #include "gradc/Frontend/Frontend.h"
 #include "gradc/Pipeline/Pipeline.h"
-
-#include "gradc/Pipeline/Pipeline.h"
+#include "gradc/Runtime/Buffers.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Parser/Parser.h"
@@ -98,6 +97,11 @@ compileEntries(std::optional<Session::Model> model,
   auto signatures = lowerEntries(*model->module, entries);
   if (failed(signatures))
     return std::nullopt;
+  for (const rt::Signature &signature : *signatures)
+    if (rt::Status fits = rt::checkFitsInMemory(signature); !fits) {
+      model->module->emitError(fits.error());
+      return std::nullopt;
+    }
   std::vector<std::string> names;
   for (const rt::Signature &signature : *signatures)
     names.push_back(signature.name);

@@ -36,6 +36,7 @@ struct Expr {
   Token::Kind op = Token::Invalid; // Binary
   std::vector<ExprPtr> operands; // Call arguments, Binary/Negate operands, List
   std::vector<KeywordArg> keywords; // Call
+  int depth = 1;                    // levels of the tree this node heads
 };
 
 /// One dimension of a declared shape: a size or the name of a model constant.

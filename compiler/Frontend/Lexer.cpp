@@ -83,6 +83,12 @@ Token Lexer::next() {
   case '@':
     return make(Token::At, start);
   default:
+    // A character outside ASCII is one token of all its UTF-8 bytes, so a
+    // message can quote it whole.
+    if (static_cast<unsigned char>(c) >= 0x80)
+      while (cursor != end &&
+             (static_cast<unsigned char>(*cursor) & 0xC0) == 0x80)
+        ++cursor;
     return make(Token::Invalid, start);
   }
 }

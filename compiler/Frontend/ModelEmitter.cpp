@@ -23,6 +23,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
+#include <cstdio>
 
 using namespace mlir;
 using llvm::SMLoc;
@@ -30,6 +31,13 @@ using llvm::StringRef;
 
 namespace gradc::frontend {
 namespace {
+
+/// A number as a user would write it (-1, 0.9, 1e-08), for messages.
+std::string shortNumber(double value) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.10g", value);
+  return text;
+}
 
 /// A value during emission: a tensor, or a number literal whose type is
 /// decided by the tensor it meets (so `2 * x` works for f32 and f64 alike).
@@ -52,6 +60,18 @@ struct Binding {
 /// Tensors hold at most 2^31 elements (8 GiB of f32): larger ones cannot
 /// train on the machines gradc targets, and sizes stay far from overflow.
 constexpr int64_t kMaxElements = int64_t{1} << 31;
+
+/// Whether a tensor of `shape` (positive sizes) stays within kMaxElements;
+/// checked without overflowing, whatever the sizes.
+bool fitsElementLimit(ArrayRef<int64_t> shape) {
+  int64_t elements = 1;
+  for (int64_t size : shape) {
+    if (size < 0 || (size > 0 && elements > kMaxElements / size))
+      return false;
+    elements *= size;
+  }
+  return true;
+}
 
 const char *binaryOpName(Token::Kind kind) {
   switch (kind) {
@@ -103,8 +123,11 @@ public:
     OwningOpRef<ModuleOp> module = ModuleOp::create(at(statements.front().loc));
     func::FuncOp model = emitSignature(statements);
     module->push_back(model);
-    for (Stmt &statement : llvm::drop_begin(statements))
+    for (Stmt &statement : llvm::drop_begin(statements)) {
+      if (locations.atErrorLimit())
+        return nullptr;
       emitStatement(statement);
+    }
     finishModel(model, statements.front());
     if (locations.errorCount() > 0)
       return nullptr;
@@ -199,15 +222,10 @@ private:
     }
     if (!ok)
       return std::nullopt;
-    int64_t elements = 1;
-    for (int64_t size : shape) {
-      if (size > kMaxElements / elements) {
-        locations.error(spec.loc)
-            << "this tensor has more than " << kMaxElements
-            << " elements, the most gradc supports";
-        return std::nullopt;
-      }
-      elements *= size;
+    if (!fitsElementLimit(shape)) {
+      locations.error(spec.loc) << "this tensor has more than " << kMaxElements
+                                << " elements, the most gradc supports";
+      return std::nullopt;
     }
     return RankedTensorType::get(shape, *element);
   }
@@ -290,6 +308,12 @@ private:
     auto values = bindArguments(expr, info->name, info->arguments, {});
     if (!values)
       return std::nullopt;
+    if (std::string problem =
+            rt::checkInitializerArguments(info->name, *values);
+        !problem.empty()) {
+      locations.error(expr.loc) << problem;
+      return std::nullopt;
+    }
     for (auto &[name, value] : *values)
       attrs.set(name, builder.getF64FloatAttr(value));
     return attrs.getDictionary(context);
@@ -305,16 +329,12 @@ private:
     auto assign = [&](size_t index, const Expr &value, SMLoc loc) {
       std::optional<double> number = literalNumber(value);
       if (!number) {
-        {
-          locations.error(value.loc)
-              << "arguments of " << what << " must be numbers";
-          ok = false;
-        }
+        locations.error(value.loc)
+            << "arguments of " << what << " must be numbers";
+        ok = false;
       } else if (values[index]) {
-        {
-          locations.error(loc) << names[index] << " is given twice";
-          ok = false;
-        }
+        locations.error(loc) << names[index] << " is given twice";
+        ok = false;
       }
       values[index] = number;
     };
@@ -329,11 +349,9 @@ private:
     for (const KeywordArg &keyword : call.keywords) {
       auto it = llvm::find(names, keyword.name);
       if (it == names.end()) {
-        {
-          locations.error(keyword.loc) << what << " has no argument '"
-                                       << keyword.name << "': " << signature;
-          ok = false;
-        }
+        locations.error(keyword.loc) << what << " has no argument '"
+                                     << keyword.name << "': " << signature;
+        ok = false;
         continue;
       }
       assign(it - names.begin(), *keyword.value, keyword.loc);
@@ -478,6 +496,16 @@ private:
     }
     auto values = bindArguments(call, info->name, names, defaults);
     if (!values || !lossOk)
+      return;
+    bool valuesOk = true;
+    for (auto &[name, value] : *values)
+      if (std::string problem = checkHyperparameter(name, value);
+          !problem.empty()) {
+        locations.error(call.loc) << info->name << ": " << problem << ", got "
+                                  << name << " = " << shortNumber(value);
+        valuesOk = false;
+      }
+    if (!valuesOk)
       return;
     NamedAttrList attrs;
     attrs.set("kind", builder.getStringAttr(info->name));
@@ -698,6 +726,14 @@ private:
       locations.countError();
       return Value();
     }
+    for (Type type : resultTypes)
+      if (!fitsElementLimit(cast<ShapedType>(type).getShape())) {
+        locations.error(loc)
+            << op.stripDialect() << " would make " << grad::formatType(type)
+            << ", more than the " << kMaxElements
+            << " elements a gradc tensor may hold";
+        return Value();
+      }
     OperationState state(loc, op);
     state.addOperands(operands);
     state.addAttributes(attributes);
@@ -884,11 +920,18 @@ gradc::importModel(const llvm::SourceMgr &sourceMgr, MLIRContext *context,
                    ImportOptions options) {
   frontend::SourceLocations locations(sourceMgr, context);
   std::vector<frontend::Stmt> statements = frontend::parseFile(locations);
-  if (locations.errorCount() > 0) {
-    // Semantic checks still run on the statements that parsed, so one run
-    // reports every error it can find.
-    frontend::ModelEmitter(locations, options).emit(statements);
+  auto module = frontend::ModelEmitter(locations, options).emit(statements);
+  // Semantic checks run on the statements that parsed even after a syntax
+  // error, so one run reports every error it can find, up to the limit.
+  if (locations.atErrorLimit())
+    mlir::emitError(mlir::FileLineColLoc::get(
+        context,
+        sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())
+            ->getBufferIdentifier(),
+        0, 0))
+        << "stopped after " << frontend::SourceLocations::kErrorLimit
+        << " errors; fix these and run again";
+  if (locations.errorCount() > 0)
     return nullptr;
-  }
-  return frontend::ModelEmitter(locations, options).emit(statements);
+  return module;
 }

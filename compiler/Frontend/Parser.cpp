@@ -15,13 +15,21 @@
 //   primary   := NUMBER | NAME | call | '(' expr ')' | '[' exprs ']'
 //   call      := NAME '(' (expr | NAME '=' expr) % ',' ')'
 //
+// An expression may nest at most kMaxExpressionDepth levels (parentheses,
+// signs, calls, and each operator of a chain such as a + b + c), so that no
+// input can exhaust the stack of the recursive passes that follow.
+//
 //===----------------------------------------------------------------------===//
 #include "Parser.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 
 namespace gradc::frontend {
 namespace {
+
+constexpr int kMaxExpressionDepth = 512;
 
 class Parser {
 public:
@@ -34,7 +42,7 @@ public:
 
   std::vector<Stmt> parseFile() {
     std::vector<Stmt> statements;
-    while (!at(Token::Eof)) {
+    while (!at(Token::Eof) && !locations.atErrorLimit()) {
       if (consume(Token::Newline))
         continue;
       Stmt statement;
@@ -128,6 +136,10 @@ private:
     return true;
   }
   std::string describeToken(const Token &token) {
+    if (token.is(Token::Invalid) &&
+        static_cast<unsigned char>(token.text.front()) >= 0x80)
+      return "'" + token.text.str() +
+             "' (names are ASCII letters, digits and '_')";
     if (token.is(Token::Identifier) || token.is(Token::Integer) ||
         token.is(Token::Float) || token.is(Token::Invalid))
       return "'" + token.text.str() + "'";
@@ -386,10 +398,38 @@ private:
     binary->op = op.kind;
     binary->operands.push_back(std::move(lhs));
     binary->operands.push_back(std::move(rhs));
-    return binary;
+    return measured(std::move(binary), op);
+  }
+
+  /// Counts a level of recursion for the duration of a parse function.
+  struct Nesting {
+    explicit Nesting(int &depth) : depth(depth) { ++depth; }
+    ~Nesting() { --depth; }
+    int &depth;
+  };
+  void failTooDeep(const Token &token) {
+    fail(token, "this expression nests more than " +
+                    llvm::Twine(kMaxExpressionDepth) +
+                    " levels deep; split it into named steps (t = ...)");
+  }
+  /// `node` with its depth set from its operands; null if that is too deep.
+  ExprPtr measured(ExprPtr node, const Token &at) {
+    for (const ExprPtr &operand : node->operands)
+      node->depth = std::max(node->depth, operand->depth + 1);
+    for (const KeywordArg &keyword : node->keywords)
+      node->depth = std::max(node->depth, keyword.value->depth + 1);
+    if (node->depth <= kMaxExpressionDepth)
+      return node;
+    failTooDeep(at);
+    return nullptr;
   }
 
   ExprPtr parseUnary() {
+    Nesting nested(recursion);
+    if (recursion > kMaxExpressionDepth) {
+      failTooDeep(peek());
+      return nullptr;
+    }
     if (!at(Token::Minus))
       return parsePrimary();
     Token minus = take();
@@ -406,7 +446,7 @@ private:
     negate->kind = Expr::Negate;
     negate->loc = minus.loc();
     negate->operands.push_back(std::move(operand));
-    return negate;
+    return measured(std::move(negate), minus);
   }
 
   ExprPtr parsePrimary() {
@@ -417,6 +457,11 @@ private:
       expr->kind = Expr::Number;
       expr->isInteger = number.is(Token::Integer);
       expr->number = std::strtod(number.text.str().c_str(), nullptr);
+      if (!std::isfinite(expr->number)) {
+        fail(number, "the number " + number.text +
+                         " is beyond the range of f64 (about 1.8e308)");
+        return nullptr;
+      }
       return expr;
     }
     if (consume(Token::LParen)) {
@@ -439,7 +484,7 @@ private:
       } while (consume(Token::Comma));
       if (!expectClosing(Token::RBracket, expr->loc, "to close the list"))
         return nullptr;
-      return expr;
+      return measured(std::move(expr), tokens[position - 1]);
     }
     if (!at(Token::Identifier)) {
       fail(peek(), "expected an expression, found " + describeToken(peek()));
@@ -453,7 +498,7 @@ private:
     expr->kind = Expr::Call;
     if (!parseArguments(expr->operands, expr->keywords))
       return nullptr;
-    return expr;
+    return measured(std::move(expr), tokens[position - 1]);
   }
 
   /// Arguments after '(' up to and including ')'. Positional arguments must
@@ -500,6 +545,7 @@ private:
   size_t position = 0;
   size_t lastTaken = 0;
   int parentheses = 0;
+  int recursion = 0; // parse functions active, for kMaxExpressionDepth
 };
 
 } // namespace

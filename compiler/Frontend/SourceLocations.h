@@ -32,6 +32,10 @@ public:
   /// Records an error that someone else (a shape rule) already reported.
   void countError() { ++errors; }
   unsigned errorCount() const { return errors; }
+  /// Like compilers' -ferror-limit: past this many errors the parser and the
+  /// emitter stop, so that a broken file reports quickly.
+  static constexpr unsigned kErrorLimit = 20;
+  bool atErrorLimit() const { return errors >= kErrorLimit; }
 
   mlir::MLIRContext *getContext() const { return context; }
   llvm::StringRef buffer() const {

@@ -145,6 +145,18 @@ const std::vector<OptimizerInfo> &optimizers() {
   return table;
 }
 
+std::string checkHyperparameter(llvm::StringRef name, double value) {
+  // The learning rate and eps must be positive; decay rates are fractions
+  // of the past to keep.
+  if ((name == "lr" || name == "eps") && !(value > 0))
+    return name.str() + " must be positive";
+  bool isRate = name == "momentum" || name == "decay" || name == "beta1" ||
+                name == "beta2";
+  if (isRate && !(value >= 0 && value < 1))
+    return name.str() + " must be at least 0 and below 1";
+  return "";
+}
+
 const OptimizerInfo *findOptimizer(llvm::StringRef name) {
   for (const OptimizerInfo &info : optimizers())
     if (info.name == name)

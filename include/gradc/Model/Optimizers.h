@@ -75,6 +75,9 @@ struct OptimizerInfo {
 
 const std::vector<OptimizerInfo> &optimizers();
 const OptimizerInfo *findOptimizer(llvm::StringRef name);
+/// Why `value` is no value for the hyperparameter `name` (lr = -1,
+/// beta1 = 2, eps = 0), or "" when it is fine.
+std::string checkHyperparameter(llvm::StringRef name, double value);
 
 } // namespace gradc
 

@@ -11,6 +11,10 @@
 
 namespace gradc::rt {
 
+/// Fails, before anything is allocated, if one call of `entry` (its
+/// arguments, results and arena) needs more memory than this machine has.
+Status checkFitsInMemory(const Signature &entry);
+
 /// One tensor per argument and result of a model, filled from files with
 /// every mismatch reported against the model's declaration.
 class Buffers {

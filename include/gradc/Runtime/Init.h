@@ -29,6 +29,11 @@ struct InitializerInfo {
 /// kaiming_* (= he_*).
 const std::vector<InitializerInfo> &initializers();
 const InitializerInfo *findInitializer(const std::string &name);
+/// Why the arguments of initializer `name` make no sense (uniform(5, -5),
+/// normal(0, -1)), or "" when they are fine.
+std::string checkInitializerArguments(
+    const std::string &name,
+    const std::vector<std::pair<std::string, double>> &arguments);
 
 struct InitSpec {
   std::string kind;
