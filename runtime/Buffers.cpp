@@ -122,8 +122,13 @@ Status checkFitsInMemory(const Signature &entry) {
                           ? " (" + gigabytes(uint64_t(entry.arenaBytes)) +
                                 " of it for intermediate values)"
                           : "";
-  return Status::failure(entry.name + " needs " + gigabytes(bytes) +
-                         " of memory" + arena + ", more than this machine's " +
+  // Users know the model, not the entry points' symbols.
+  bool isStep = std::any_of(
+      entry.results.begin(), entry.results.end(),
+      [](const TensorSpec &spec) { return spec.role == TensorRole::Update; });
+  std::string what = isStep ? "training " + entry.model : entry.model;
+  return Status::failure(what + " needs " + gigabytes(bytes) + " of memory" +
+                         arena + ", more than this machine's " +
                          gigabytes(memory) +
                          "; make the batch or the layers smaller");
 }

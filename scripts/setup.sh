@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 packages=(
   cmake ninja-build python3
   llvm-19-dev libmlir-19-dev mlir-19-tools clang-19 lld-19 libomp-19-dev
+  libclang-rt-19-dev
   libeigen3-dev libfmt-dev nlohmann-json3-dev zlib1g-dev libgtest-dev libgmock-dev
   dataset-fashion-mnist python3-torch python3-numpy
 )

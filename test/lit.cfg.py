@@ -24,6 +24,8 @@ for name, candidates in (("%cc", ["clang-19", "cc", "gcc"]),
                          ("%cxx", ["clang++-19", "c++", "g++"])):
     found = next((shutil.which(c) for c in candidates if shutil.which(c)), None)
     if found:
+        if config.gradc_sanitize:
+            found += " -fsanitize=" + config.gradc_sanitize
         config.substitutions.append((name, found))
         config.available_features.add(name[1:])
 config.substitutions.append(("%embed", os.path.join(config.test_source_root, "embed")))

@@ -112,6 +112,8 @@ Error linkProgram(StringRef object, StringRef path) {
   SmallVector<StringRef> arguments = {*compiler, object};
   arguments.append(libraries.begin(), libraries.end());
   arguments.append({"-lz", "-pthread", "-o", program->temporaryPath()});
+  if (StringRef flag = GRADC_RUNTIME_LINK_FLAG; !flag.empty())
+    arguments.push_back(flag);
   std::string message;
   int status = sys::ExecuteAndWait(*compiler, arguments, std::nullopt, {}, 0, 0,
                                    &message);

@@ -23,7 +23,9 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
+#include <cmath>
 #include <cstdio>
+#include <limits>
 
 using namespace mlir;
 using llvm::SMLoc;
@@ -38,6 +40,14 @@ std::string shortNumber(double value) {
   std::snprintf(text, sizeof(text), "%.10g", value);
   return text;
 }
+
+/// Whether `number` converts to `elementType` without becoming infinite
+/// (numbers are parsed as f64, so only f32 can overflow).
+bool fits(Type elementType, double number) {
+  return !elementType.isF32() ||
+         std::abs(number) <= double(std::numeric_limits<float>::max());
+}
+constexpr const char *kBeyondF32 = "beyond the range of f32 (about 3.4e38)";
 
 /// A value during emission: a tensor, or a number literal whose type is
 /// decided by the tensor it meets (so `2 * x` works for f32 and f64 alike).
@@ -278,7 +288,8 @@ private:
           << "parameter '" << statement.name << "' must be f32 or f64";
       return std::nullopt;
     }
-    std::optional<DictionaryAttr> init = initializerAttr(*statement.value);
+    std::optional<DictionaryAttr> init = initializerAttr(
+        *statement.value, type ? type->getElementType() : floatType);
     if (!init)
       return std::nullopt;
     attrs.set(attrs::kInit, *init);
@@ -288,7 +299,8 @@ private:
   }
 
   /// {kind = "normal", mean = 0.0, std = 0.01} from `normal(0, 0.01)`.
-  std::optional<DictionaryAttr> initializerAttr(const Expr &expr) {
+  std::optional<DictionaryAttr> initializerAttr(const Expr &expr,
+                                                Type elementType) {
     if (expr.kind != Expr::Name && expr.kind != Expr::Call) {
       locations.error(expr.loc) << "expected an initializer such as "
                                    "he_normal, zeros or normal(0, 0.01)";
@@ -314,8 +326,17 @@ private:
       locations.error(expr.loc) << problem;
       return std::nullopt;
     }
-    for (auto &[name, value] : *values)
+    for (auto &[name, value] : *values) {
+      if (!fits(elementType, value)) {
+        locations.error(expr.loc)
+            << "argument '" << name << "' of " << info->name << " is "
+            << shortNumber(value) << ", " << kBeyondF32
+            << "; declare the parameter f64 "
+            << "or use a smaller number";
+        return std::nullopt;
+      }
       attrs.set(name, builder.getF64FloatAttr(value));
+    }
     return attrs.getDictionary(context);
   }
 
@@ -705,10 +726,13 @@ private:
           failed(broadcastPair(name, loc, operands[0], operands[1])))
         return Operand();
     }
-    for (Operand &operand : operands)
+    for (Operand &operand : operands) {
       values.push_back(operand.value
                            ? operand.value
                            : splat(loc, scalarType(operands), *operand.number));
+      if (!values.back())
+        return Operand();
+    }
     return Operand{buildOp(*op, loc, values, *attributes), {}};
   }
 
@@ -771,8 +795,18 @@ private:
     return floatType;
   }
 
+  /// `number` as a constant of `elementType`; null (with an error) when it
+  /// does not fit, rather than a silent infinity.
   Value splat(Location loc, Type elementType, double number,
               ArrayRef<int64_t> shape = {}) {
+    if (!fits(elementType, number)) {
+      locations.countError();
+      emitError(loc) << "the number " << shortNumber(number) << " is "
+                     << kBeyondF32
+                     << ", the type of the tensor it meets; use f64 tensors "
+                     << "or a smaller number";
+      return Value();
+    }
     auto type = RankedTensorType::get(shape, elementType);
     return builder.create<grad::ConstantOp>(
         loc, SplatElementsAttr::get(type,
@@ -791,7 +825,7 @@ private:
           cast<RankedTensorType>((lhs.value ? lhs : rhs).value.getType());
       number.value =
           splat(loc, type.getElementType(), *number.number, type.getShape());
-      return success();
+      return success(number.value != nullptr);
     }
     auto lhsType = cast<RankedTensorType>(lhs.value.getType());
     auto rhsType = cast<RankedTensorType>(rhs.value.getType());

@@ -222,12 +222,13 @@ FailureOr<BufferPlan> planBuffers(func::FuncOp function) {
     plan.buffers.push_back(std::move(buffer));
   }
 
-  // Largest first, each where it overlaps no buffer live at the same time.
+  // Largest first, each where it overlaps no buffer live at the same time;
+  // equal sizes keep program order, so the plan is deterministic.
   SmallVector<PlannedBuffer *> order;
   for (PlannedBuffer &buffer : plan.buffers)
     order.push_back(&buffer);
-  llvm::stable_sort(order, [](PlannedBuffer *a, PlannedBuffer *b) {
-    return a->bytes > b->bytes;
+  llvm::sort(order, [](PlannedBuffer *a, PlannedBuffer *b) {
+    return a->bytes != b->bytes ? a->bytes > b->bytes : a < b;
   });
   SmallVector<const PlannedBuffer *> placed;
   for (PlannedBuffer *buffer : order) {

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Fuzzes every reader of untrusted input (.grad models, .npy, IDX, CSV,
+# safetensors, checkpoint metadata) with libFuzzer under ASan+UBSan, SECONDS
+# per target (default 60). Builds build-sanitize/ if needed, keeps what each
+# target learns in build-sanitize/fuzz-corpus/NAME (seeded from
+# test/fuzz/corpus/NAME) and saves crashing inputs under
+# build-sanitize/fuzz-artifacts/; exits non-zero if any target failed.
+# Reproduce one with: build-sanitize/test/fuzz/fuzz_NAME ARTIFACT
+#
+#   scripts/fuzz_inputs.sh [SECONDS] [NAME...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-60}
+shift || true
+targets=("$@")
+((${#targets[@]})) || targets=(frontend npy idx csv safetensors checkpoint)
+
+build=build-sanitize
+if [[ ! -f $build/build.ninja ]]; then
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19 \
+    -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld \
+    -DGRADC_SANITIZE=address,undefined -DGRADC_FUZZ=ON >/dev/null
+fi
+cmake --build "$build" --target "${targets[@]/#/fuzz_}" -- -j"$(nproc)"
+
+artifacts=$build/fuzz-artifacts
+mkdir -p "$artifacts"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+total=0
+failed=()
+for name in "${targets[@]}"; do
+  seeds=test/fuzz/corpus/$name
+  [[ $name == frontend ]] && seeds="models test/bad"
+  corpus=$build/fuzz-corpus/$name
+  mkdir -p "$corpus"
+  log=$work/$name.log
+  status=0
+  # One process per core; each input file the harness writes is per process.
+  TMPDIR=$work "$build/test/fuzz/fuzz_$name" "$corpus" $seeds \
+    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+    -print_final_stats=1 -artifact_prefix="$artifacts/$name-" \
+    >"$log" 2>&1 || status=$?
+  runs=$(awk '/stat::number_of_executed_units/ {print $2}' "$log" | tail -1)
+  runs=${runs:-0}
+  total=$((total + runs))
+  if ((status == 0)); then
+    echo "fuzz_inputs: $name: $runs executions, no failures"
+  else
+    failed+=("$name")
+    echo "fuzz_inputs: $name FAILED after $runs executions (exit $status):"
+    grep -E -A30 'ERROR|runtime error|Test unit written' "$log" | head -60
+  fi
+done
+echo "fuzz_inputs: $total executions in all, $seconds s per target"
+if ((${#failed[@]})); then
+  echo "fuzz_inputs: failures in ${failed[*]}; inputs under $artifacts/" >&2
+  exit 1
+fi
