@@ -276,6 +276,16 @@ Expected<NpyHeader> NpyHeaderParser::parse() {
   return header;
 }
 
+// A tensor holding a copy of the bytes at `data` (checked by the caller).
+Tensor tensorFromBytes(DType dtype, const std::vector<int64_t> &shape,
+                       const char *data) {
+  Tensor tensor(dtype, shape);
+  // An empty tensor has no storage: memcpy must not see its null pointer.
+  if (!tensor.bytes.empty())
+    std::memcpy(tensor.bytes.data(), data, tensor.bytes.size());
+  return tensor;
+}
+
 } // namespace
 
 std::optional<size_t> checkedByteSize(DType dtype,
@@ -338,10 +348,7 @@ Expected<Tensor> readNpy(const std::string &path) {
   if (available > *needed)
     return fail("has " + std::to_string(available - *needed) +
                 " bytes after the data of " + typeString(match->dtype, shape));
-  Tensor tensor(match->dtype, shape);
-  std::memcpy(tensor.bytes.data(), file.data() + dataStart,
-              tensor.bytes.size());
-  return tensor;
+  return tensorFromBytes(match->dtype, shape, file.data() + dataStart);
 }
 
 Status writeNpy(const std::string &path, const Tensor &tensor) {
@@ -487,10 +494,9 @@ Expected<NamedTensors> readSafetensors(const std::string &path,
       covered = extent.end;
       coveredBy = &extent.key;
     }
-    Tensor tensor(extent.dtype, extent.shape);
-    std::memcpy(tensor.bytes.data(), file.data() + dataStart + extent.begin,
-                tensor.bytes.size());
-    tensors.emplace_back(extent.key, std::move(tensor));
+    tensors.emplace_back(
+        extent.key, tensorFromBytes(extent.dtype, extent.shape,
+                                    file.data() + dataStart + extent.begin));
   }
   return tensors;
 }

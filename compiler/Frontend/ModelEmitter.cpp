@@ -214,15 +214,22 @@ private:
           ok = false;
           continue;
         }
-        size = static_cast<int64_t>(it->second);
-        if (size != it->second) {
-          {
-            locations.error(dim.loc)
-                << "dimension '" << dim.name << "' must be a whole number";
-            ok = false;
-          }
+        double value = it->second;
+        if (value != std::trunc(value)) {
+          locations.error(dim.loc)
+              << "dimension '" << dim.name << "' must be a whole number";
+          ok = false;
           continue;
         }
+        // Checked before the conversion, which is undefined out of range.
+        if (std::fabs(value) >= 0x1p62) {
+          locations.error(dim.loc)
+              << "dimension '" << dim.name << "' = " << shortNumber(value)
+              << " is too large for any tensor";
+          ok = false;
+          continue;
+        }
+        size = static_cast<int64_t>(value);
       }
       if (size <= 0) {
         locations.error(dim.loc) << "dimensions must be positive";

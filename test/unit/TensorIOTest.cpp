@@ -44,7 +44,7 @@ TEST_F(TensorIO, NpyRoundTripsEveryDType) {
   for (DType dtype :
        {DType::F32, DType::F64, DType::I32, DType::I64, DType::U8}) {
     for (std::vector<int64_t> shape :
-         {std::vector<int64_t>{}, {5}, {3, 4}, {2, 1, 3}}) {
+         {std::vector<int64_t>{}, {5}, {3, 4}, {2, 1, 3}, {0, 3}}) {
       Tensor tensor = ramp(dtype, shape);
       ASSERT_TRUE(writeNpy(path("t.npy"), tensor));
       auto back = readNpy(path("t.npy"));
@@ -191,12 +191,13 @@ TEST_F(TensorIO, NpyHeadersAreParsedStrictlyInLinearTime) {
 TEST_F(TensorIO, SafetensorsRoundTripKeepsOrder) {
   NamedTensors tensors = {{"w2", ramp(DType::F32, {3, 2})},
                           {"b", ramp(DType::F64, {2})},
-                          {"a", ramp(DType::I32, {})}};
+                          {"a", ramp(DType::I32, {})},
+                          {"empty", ramp(DType::F32, {0, 2})}};
   ASSERT_TRUE(writeSafetensors(path("p.safetensors"), tensors));
   auto back = readSafetensors(path("p.safetensors"));
   ASSERT_TRUE(back) << back.error();
-  ASSERT_EQ(back->size(), 3u);
-  for (size_t i = 0; i < 3; ++i) {
+  ASSERT_EQ(back->size(), tensors.size());
+  for (size_t i = 0; i < tensors.size(); ++i) {
     EXPECT_EQ((*back)[i].first, tensors[i].first);
     EXPECT_EQ((*back)[i].second.shape, tensors[i].second.shape);
     EXPECT_EQ((*back)[i].second.bytes, tensors[i].second.bytes);
