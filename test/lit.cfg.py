@@ -18,6 +18,12 @@ config.environment["GRADC_VERIFY"] = "1"
 config.environment["PATH"] = os.pathsep.join(
     [config.llvm_tools_dir, config.environment.get("PATH", "")])
 
+# In a sanitized build a report aborts, so that `not %gradc` (which accepts
+# any error exit but not a crash) cannot mistake it for a diagnosed error.
+if config.gradc_sanitize:
+    config.environment["ASAN_OPTIONS"] = "abort_on_error=1"
+    config.environment["UBSAN_OPTIONS"] = "abort_on_error=1:print_stacktrace=1"
+
 # C and C++ compilers for the embedding example (test/embed).
 import shutil
 for name, candidates in (("%cc", ["clang-19", "cc", "gcc"]),
