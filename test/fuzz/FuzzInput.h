@@ -1,5 +1,4 @@
-//===- FuzzInput.h - a fuzzer's input as the file a reader opens -*- C++
-//-*-===//
+//===- FuzzInput.h - A fuzzer's input as a file -------------*- C++ -*-===//
 //
 // The readers under test take paths, and their size checks compare what a
 // header claims with what the file holds, so each input is written to a real
