@@ -131,5 +131,9 @@ int main(void) {
     }
   }
   printf("training accuracy %.1f%%\n", 100.0 * correct / SAMPLES);
+
+  void *blocks[] = {state, x, y, lr, logits, loss, step.arena, forward.arena};
+  for (size_t i = 0; i < sizeof blocks / sizeof *blocks; ++i)
+    free(blocks[i]);
   return correct * 10 >= SAMPLES * 9 ? 0 : 1; /* 90% or better */
 }
