@@ -190,21 +190,25 @@ public:
   GzipReader &operator=(const GzipReader &) = delete;
 
   bool isOpen() const { return file != nullptr; }
-  /// Up to `count` bytes appended to `into`, in chunks so that only what the
-  /// file holds is ever allocated; false on a read error.
+  /// Up to `count` bytes appended to `into`, in chunks that start small and
+  /// double, so that a short file claiming a large size costs little and
+  /// only what the file holds (at most twice it) is ever allocated; false on
+  /// a read error.
   bool append(std::vector<std::byte, AlignedAllocator<std::byte>> &into,
               size_t count) {
-    constexpr size_t kChunk = size_t(1) << 24;
-    while (count > 0) {
-      size_t chunk = std::min(count, kChunk), old = into.size();
-      into.resize(old + chunk);
-      int got = gzread(file, into.data() + old, static_cast<unsigned>(chunk));
+    constexpr size_t kFirstChunk = size_t(1) << 16, kLastChunk = size_t(1)
+                                                                 << 24;
+    for (size_t chunk = kFirstChunk; count > 0;
+         chunk = std::min(2 * chunk, kLastChunk)) {
+      size_t wanted = std::min(count, chunk), old = into.size();
+      into.resize(old + wanted);
+      int got = gzread(file, into.data() + old, static_cast<unsigned>(wanted));
       if (got < 0)
         return false;
       into.resize(old + size_t(got));
-      if (size_t(got) < chunk)
+      if (size_t(got) < wanted)
         return true; // the end of the file
-      count -= chunk;
+      count -= wanted;
     }
     return true;
   }
