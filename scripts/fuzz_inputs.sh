@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fuzzes every reader of untrusted input (.grad models, .npy, IDX, CSV,
 # safetensors, checkpoint metadata) with libFuzzer under ASan+UBSan, SECONDS
-# per target (default 60). Builds build-sanitize/ if needed, keeps what each
+# per target (default 60), as many targets at a time as there are cores.
+# Builds build-sanitize/ (scripts/setup.sh --sanitize), keeps what each
 # target learns in build-sanitize/fuzz-corpus/NAME (seeded from
 # test/fuzz/corpus/NAME) and saves crashing inputs under
 # build-sanitize/fuzz-artifacts/; exits non-zero if any target failed.
@@ -16,32 +17,42 @@ targets=("$@")
 ((${#targets[@]})) || targets=(frontend npy idx csv safetensors checkpoint)
 
 build=build-sanitize
-if [[ ! -f $build/build.ninja ]]; then
-  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19 \
-    -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld \
-    -DGRADC_SANITIZE=address,undefined -DGRADC_FUZZ=ON >/dev/null
-fi
-cmake --build "$build" --target "${targets[@]/#/fuzz_}" -- -j"$(nproc)"
+scripts/setup.sh --sanitize
 
 artifacts=$build/fuzz-artifacts
 mkdir -p "$artifacts"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-total=0
-failed=()
-for name in "${targets[@]}"; do
-  seeds=test/fuzz/corpus/$name
+# Fuzzes one target into $work/NAME.log, its exit status in $work/NAME.status.
+fuzz_target() {
+  local name=$1 seeds=test/fuzz/corpus/$1 status=0
   [[ $name == frontend ]] && seeds="models test/bad"
-  corpus=$build/fuzz-corpus/$name
+  local corpus=$build/fuzz-corpus/$name
   mkdir -p "$corpus"
-  log=$work/$name.log
-  status=0
-  # One process per core; each input file the harness writes is per process.
+  # Each harness writes its inputs to a file of its own process, in TMPDIR.
   TMPDIR=$work "$build/test/fuzz/fuzz_$name" "$corpus" $seeds \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
     -print_final_stats=1 -artifact_prefix="$artifacts/$name-" \
-    >"$log" 2>&1 || status=$?
+    >"$work/$name.log" 2>&1 || status=$?
+  echo "$status" >"$work/$name.status"
+}
+
+# As many targets at a time as there are cores.
+running=0
+for name in "${targets[@]}"; do
+  fuzz_target "$name" &
+  if ((++running >= $(nproc))); then
+    wait -n
+    ((running--))
+  fi
+done
+wait
+
+total=0
+failed=()
+for name in "${targets[@]}"; do
+  log=$work/$name.log
+  status=$(cat "$work/$name.status")
   runs=$(awk '/stat::number_of_executed_units/ {print $2}' "$log" | tail -1)
   runs=${runs:-0}
   total=$((total + runs))

@@ -1,9 +1,21 @@
 #!/usr/bin/env bash
 # Installs what gradc needs from Debian bookworm's packages, then configures
-# and builds a Release build in build/. Safe to run again: installed packages
-# are kept and the build is incremental.
+# and builds a Release build in build/; with --sanitize, the same build under
+# ASan + UBSan, with the libFuzzer targets, in build-sanitize/. Safe to run
+# again: installed packages are kept and the build is incremental.
+#
+#   scripts/setup.sh [--sanitize]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+build=build
+options=()
+case ${1:-} in
+  "") ;;
+  --sanitize)
+    build=build-sanitize
+    options=(-DGRADC_SANITIZE=address,undefined -DGRADC_FUZZ=ON) ;;
+  *) echo "usage: scripts/setup.sh [--sanitize]" >&2; exit 2 ;;
+esac
 
 packages=(
   cmake ninja-build python3
@@ -30,9 +42,9 @@ if ((${#missing[@]})); then
     --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if [[ ! -f build/build.ninja ]]; then
-  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release \
+if [[ ! -f $build/build.ninja ]]; then
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19 \
-    -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld >/dev/null
+    -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld "${options[@]}" >/dev/null
 fi
-cmake --build build -- -j"$(nproc)"
+cmake --build "$build" -- -j"$(nproc)"

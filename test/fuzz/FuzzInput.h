@@ -2,7 +2,8 @@
 //
 // The readers under test take paths, and their size checks compare what a
 // header claims with what the file holds, so each input is written to a real
-// file (one per process, in TMPDIR) rather than parsed from memory.
+// file (one per process, in TMPDIR, removed when the fuzzer exits) rather than
+// parsed from memory.
 //
 //===----------------------------------------------------------------------===//
 #ifndef GRADC_TEST_FUZZ_FUZZINPUT_H
@@ -25,6 +26,9 @@ inline const std::string &writeInput(const uint8_t *data, size_t size,
     return std::string(directory && *directory ? directory : "/tmp") +
            "/gradc-fuzz-" + std::to_string(::getpid()) + suffix;
   }();
+  static const bool removedAtExit =
+      std::atexit([] { std::remove(path.c_str()); }) == 0;
+  (void)removedAtExit;
   std::FILE *file = std::fopen(path.c_str(), "wb");
   if (!file || std::fwrite(data, 1, size, file) != size ||
       std::fclose(file) != 0) {
