@@ -41,6 +41,14 @@ std::string shortNumber(double value) {
   return text;
 }
 
+/// `number` as an int64_t if it is a whole number that fits in one (the
+/// conversion is undefined behaviour otherwise).
+std::optional<int64_t> wholeNumber(double number) {
+  if (number != std::trunc(number) || std::fabs(number) >= 0x1p63)
+    return std::nullopt;
+  return static_cast<int64_t>(number);
+}
+
 /// Whether `number` converts to `elementType` without becoming infinite
 /// (numbers are parsed as f64, so only f32 can overflow).
 bool fits(Type elementType, double number) {
@@ -921,18 +929,20 @@ private:
       SmallVector<int64_t> values;
       for (const ExprPtr &element : expr.operands) {
         std::optional<double> number = literalNumber(*element);
-        if (!number || *number != static_cast<int64_t>(*number))
+        std::optional<int64_t> value =
+            number ? wholeNumber(*number) : std::nullopt;
+        if (!value)
           return Attribute();
-        values.push_back(static_cast<int64_t>(*number));
+        values.push_back(*value);
       }
       return builder.getDenseI64ArrayAttr(values);
     }
     std::optional<double> number = literalNumber(expr);
     if (!number)
       return Attribute();
-    if (*number == static_cast<int64_t>(*number) &&
-        (expr.kind != Expr::Number || expr.isInteger))
-      return builder.getI64IntegerAttr(static_cast<int64_t>(*number));
+    std::optional<int64_t> integer = wholeNumber(*number);
+    if (integer && (expr.kind != Expr::Number || expr.isInteger))
+      return builder.getI64IntegerAttr(*integer);
     return builder.getF64FloatAttr(*number);
   }
 
