@@ -38,6 +38,18 @@ SmallVector<Value> ConstantOp::lowerToLinalg(OpBuilder &b) {
   return {b.create<arith::ConstantOp>(getLoc(), cast<TypedAttr>(getValue()))};
 }
 
+/// Fails unless every size of a target shape is positive (zero would be an
+/// empty tensor, and -1 MLIR's dynamic size).
+static LogicalResult checkPositiveSizes(std::optional<Location> loc,
+                                        StringRef opName,
+                                        RankedTensorType target) {
+  if (llvm::all_of(target.getShape(), [](int64_t d) { return d > 0; }))
+    return success();
+  return shapeError(loc, opName,
+                    "target shape " + formatType(target) +
+                        " must have positive sizes");
+}
+
 //===----------------------------------------------------------------------===//
 // broadcast
 //===----------------------------------------------------------------------===//
@@ -56,6 +68,8 @@ LogicalResult BroadcastOp::inferReturnTypes(MLIRContext *,
   ArrayRef<int64_t> target = shapeAttr->asArrayRef();
   ArrayRef<int64_t> source = inputType.getShape();
   auto resultType = RankedTensorType::get(target, inputType.getElementType());
+  if (failed(checkPositiveSizes(loc, "broadcast", resultType)))
+    return failure();
   if (source.size() > target.size())
     return shapeError(loc, "broadcast",
                       describe(adaptor.getInput(), "the input") +
@@ -222,10 +236,8 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *,
     return failure();
   ArrayRef<int64_t> shape = shapeAttr->asArrayRef();
   auto resultType = RankedTensorType::get(shape, inputType.getElementType());
-  if (llvm::any_of(shape, [](int64_t d) { return d <= 0; }))
-    return shapeError(loc, "reshape",
-                      "target shape " + formatType(resultType) +
-                          " must have positive sizes");
+  if (failed(checkPositiveSizes(loc, "reshape", resultType)))
+    return failure();
   if (resultType.getNumElements() != inputType.getNumElements())
     return shapeError(loc, "reshape",
                       describe(adaptor.getInput(), "the input") + " (" +
