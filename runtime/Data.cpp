@@ -196,8 +196,8 @@ public:
   /// a read error.
   bool append(std::vector<std::byte, AlignedAllocator<std::byte>> &into,
               size_t count) {
-    constexpr size_t kFirstChunk = size_t(1) << 16, kLastChunk = size_t(1)
-                                                                 << 24;
+    constexpr size_t kFirstChunk = size_t(1) << 16;
+    constexpr size_t kLastChunk = size_t(1) << 24;
     for (size_t chunk = kFirstChunk; count > 0;
          chunk = std::min(2 * chunk, kLastChunk)) {
       size_t wanted = std::min(count, chunk), old = into.size();
