@@ -5,8 +5,6 @@
 #include "gradc/Runtime/Runtime.h"
 #include "gradc/Target/Object.h"
 
-#include "mlir/ExecutionEngine/OptUtils.h"
-
 using namespace mlir;
 
 namespace gradc {
@@ -37,7 +35,10 @@ JitModel::compile(ModuleOp module, llvm::ArrayRef<std::string> functions) {
   if (failed(machine))
     return failure();
   stripModelAttributes(module);
-  auto optimize = makeOptimizingTransformer(3, 0, machine->get());
+  // The options hold a function_ref: the lambda must outlive create().
+  auto optimize = [target = machine->get()](llvm::Module *llvmModule) {
+    return optimizeModule(*llvmModule, *target);
+  };
   ExecutionEngineOptions options;
   options.transformer = optimize;
   options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
