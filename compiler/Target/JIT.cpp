@@ -37,7 +37,8 @@ JitModel::compile(ModuleOp module, llvm::ArrayRef<std::string> functions) {
   stripModelAttributes(module);
   // The options hold a function_ref: the lambda must outlive create().
   auto optimize = [target = machine->get()](llvm::Module *llvmModule) {
-    return optimizeModule(*llvmModule, *target);
+    optimizeModule(*llvmModule, *target);
+    return llvm::Error::success();
   };
   ExecutionEngineOptions options;
   options.transformer = optimize;

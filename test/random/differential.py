@@ -29,6 +29,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -79,6 +80,8 @@ FAMILY_FLOOR = 1e-3
 UPDATE_SENSITIVITY = 4
 # Every model is built for each of these element types.
 DTYPES = ("f64", "f32")
+# How often a run prints how far it has come.
+PROGRESS_EVERY = 500
 
 
 class Model:
@@ -547,6 +550,37 @@ def report(model, problems):
         print("  " + problem)
 
 
+def check_all(args, models, workdir, engine):
+    """Checks `models` on `args.jobs` threads, reporting each failure as it is
+    found and how far the run has come every PROGRESS_EVERY models (a long
+    fuzzing run that is stopped still says what it covered). Returns the
+    failing models with their problems and the number checked; an interrupt
+    (Ctrl-C, or SIGTERM) ends the run early."""
+    def check_one(model):
+        directory = os.path.join(workdir, model.name)
+        problems = check(args.gradc, model, directory, engine)
+        if not problems and not args.keep:
+            shutil.rmtree(directory, ignore_errors=True)
+        return problems
+
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    failing, checked = [], 0
+    pool = concurrent.futures.ThreadPoolExecutor(args.jobs)
+    try:
+        for model, problems in zip(models, pool.map(check_one, models)):
+            checked += 1
+            if problems:
+                report(model, problems)
+                failing.append((model, problems))
+            if checked % PROGRESS_EVERY == 0 and checked < len(models):
+                print(f"differential: {checked}/{len(models)} checked, "
+                      f"{len(failing)} failed", flush=True)
+    except KeyboardInterrupt:
+        pass
+    pool.shutdown(cancel_futures=True)
+    return failing, checked
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("gradc")
@@ -579,15 +613,14 @@ def main():
     else:
         models = [generate(s) for s in range(args.first,
                                              args.first + args.count)]
-    failing = []
-    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
-        found = pool.map(lambda m: check(args.gradc, m,
-                                         os.path.join(workdir, m.name), engine),
-                         models)
-        for model, problems in zip(models, found):
-            if problems:
-                report(model, problems)
-                failing.append((model, problems))
+    failing, checked = check_all(args, models, workdir, engine)
+    if checked < len(models):
+        print(f"differential: interrupted after {checked} of {len(models)} "
+              f"models: {checked - len(failing)} passed, {len(failing)} "
+              "failed (unshrunk, unsaved)")
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+        return 130
     for model, problems in failing if args.save else []:
         smallest, found, tried = minimize(args.gradc, model, problems, workdir,
                                           engine, args.shrink_budget)

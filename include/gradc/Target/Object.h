@@ -28,7 +28,7 @@ createTargetMachine(mlir::ModuleOp module, llvm::StringRef cpu);
 /// The C name of an entry point: "mlp_forward", "mlp_step".
 /// Runs LLVM's optimizer on `module` for `machine`, as every compile of a
 /// model does (JIT and ahead of time alike).
-llvm::Error optimizeModule(llvm::Module &module, llvm::TargetMachine &machine);
+void optimizeModule(llvm::Module &module, llvm::TargetMachine &machine);
 
 std::string entryFunctionName(const rt::Signature &signature, rt::Entry entry);
 
