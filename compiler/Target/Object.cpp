@@ -117,7 +117,8 @@ void optimizeModule(llvm::Module &module, llvm::TargetMachine &machine) {
   // (a chain of dependent adds that unrolling cannot shorten); fully
   // unrolling the small ones made straight-line blocks of hundreds of
   // instructions whose scheduling was over half of a small model's compile
-  // time (0.65 -> 0.33 s for a training step), with steps no faster.
+  // time (mlp_small: 610 -> 214 ms). Steps are as fast, except the tiniest
+  // (spiral, 3 classes: 19 -> 26 us, against 400 ms less compiling).
   llvm::PipelineTuningOptions tuning;
   tuning.LoopUnrolling = false;
   tuning.LoopInterleaving = true;
