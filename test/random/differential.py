@@ -292,8 +292,17 @@ class Model:
             self.labels.append(("y", (self.batch,), classes))
             self.lines.append("label y : i32[batch]")
             self.outputs.append(logits)
-            self.loss("softmax_cross_entropy({0}, y)".format(logits),
-                      f"F.cross_entropy({logits}, y)")
+            if self.rng.chance(0.25):  # the same loss written out
+                picked = (f"one_hot(y, classes = {classes}, dtype = DT)"
+                          f" * log_softmax({logits})")
+                self.loss(f"reduce_mean(reduce_sum({picked}, axes = [1]))"
+                          " * -1",
+                          f"-torch.mean(torch.sum(F.one_hot(y, {classes})"
+                          f".to({logits}.dtype)"
+                          f" * torch.log_softmax({logits}, dim=1), dim=1))")
+            else:
+                self.loss(f"softmax_cross_entropy({logits}, y)",
+                          f"F.cross_entropy({logits}, y)")
         elif kind == "regress":
             self.labels.append(("t", (rows, cols), None))
             self.lines.append(f"label t : DT[batch, {cols}]")

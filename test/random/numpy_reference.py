@@ -239,10 +239,16 @@ def log_softmax(x, dim):
 
 
 # -- losses ------------------------------------------------------------------
+def one_hot(labels, num_classes):
+    """As torch's: integer rows, no gradient."""
+    rows = np.zeros((len(labels.value), num_classes), dtype=np.int64)
+    rows[np.arange(len(labels.value)), labels.value] = 1
+    return Tensor(rows)
+
+
 def cross_entropy(logits, labels):
-    chosen = np.zeros(logits.shape, dtype=logits.dtype)
-    chosen[np.arange(len(labels.value)), labels.value] = 1
-    return -sum(log_softmax(logits, 1) * Tensor(chosen)) / len(labels.value)
+    chosen = Tensor(one_hot(labels, logits.shape[1]).value.astype(logits.dtype))
+    return -sum(log_softmax(logits, 1) * chosen) / len(labels.value)
 
 
 def mse_loss(prediction, target):
@@ -251,7 +257,8 @@ def mse_loss(prediction, target):
 
 
 nn = SimpleNamespace(functional=SimpleNamespace(cross_entropy=cross_entropy,
-                                                mse_loss=mse_loss))
+                                                mse_loss=mse_loss,
+                                                one_hot=one_hot))
 
 
 # -- optimizers, as torch.optim's step rules ----------------------------------
