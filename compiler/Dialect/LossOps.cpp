@@ -263,16 +263,4 @@ Value MseOp::decompose(OpBuilder &b) {
                                 DenseI64ArrayAttr(), b.getBoolAttr(false));
 }
 
-SmallVector<Value> MseOp::buildVJP(OpBuilder &b, Value g) {
-  // d/dp mean((p - t)^2) = 2 (p - t) / count.
-  Location loc = getLoc();
-  RankedTensorType type = getPrediction().getType();
-  Value error = b.create<SubOp>(loc, getPrediction(), getTarget());
-  Value gradPrediction =
-      b.create<MulOp>(loc, error,
-                      scaled(b, loc, broadcastTo(b, loc, g, type),
-                             2.0 / static_cast<double>(type.getNumElements())));
-  return {gradPrediction, b.create<NegOp>(loc, gradPrediction)};
-}
-
 } // namespace gradc::grad

@@ -3,8 +3,10 @@
 // Clones the forward function into @<model>_gradients and appends the
 // backward graph: walking the ops from the last to the first, each op on a
 // path from a trainable parameter to the loss turns its result's gradient
-// into gradients of its operands through its VJP rule. The backward graph
-// is ordinary grad IR, optimized and lowered like the forward one.
+// into gradients of its operands through its VJP rule. A composite op
+// without a rule of its own is first replaced by its decomposition, whose
+// parts have rules. The backward graph is ordinary grad IR, optimized and
+// lowered like the forward one.
 //
 //===----------------------------------------------------------------------===//
 #include "gradc/Model/Signature.h"
@@ -30,6 +32,7 @@ public:
       : function(function), builder(function.getContext()) {}
 
   LogicalResult run(StringRef lossName) {
+    decomposeOpsWithoutRules();
     auto returnOp = cast<func::ReturnOp>(function.getBody().front().back());
     std::optional<Value> loss = lossValue(returnOp, lossName);
     if (!loss)
@@ -56,6 +59,31 @@ private:
         return returnOp.getOperand(i);
     }
     return std::nullopt;
+  }
+
+  /// Replaces each composite op that has no VJP rule by its decomposition,
+  /// until none is left (a decomposition may build composite ops), so its
+  /// gradient comes from the rules of its parts.
+  void decomposeOpsWithoutRules() {
+    SmallVector<grad::DecomposeOpInterface> pending;
+    auto collect = [&](Operation *op) {
+      if (auto composite = dyn_cast<grad::DecomposeOpInterface>(op))
+        if (!isa<grad::VJPOpInterface>(op))
+          pending.push_back(composite);
+    };
+    function.walk(collect);
+    while (!pending.empty()) {
+      grad::DecomposeOpInterface composite = pending.pop_back_val();
+      Operation *before = composite->getPrevNode();
+      builder.setInsertionPoint(composite);
+      Value replacement = composite.decompose(builder);
+      composite->getResult(0).replaceAllUsesWith(replacement);
+      Block::iterator first = before ? std::next(before->getIterator())
+                                     : composite->getBlock()->begin();
+      for (Operation &op : llvm::make_range(first, composite->getIterator()))
+        collect(&op);
+      composite->erase();
+    }
   }
 
   SmallVector<BlockArgument> trainableParams() {
@@ -115,7 +143,7 @@ private:
     if (missing.empty())
       return success();
     for (Operation *op : missing)
-      op->emitError("no gradient rule (VJP) for '")
+      op->emitError("no gradient rule (VJP) and no decomposition for '")
           << op->getName() << "'; it lies between a parameter and the loss";
     return function.emitError("cannot differentiate ")
            << function.getSymName() << ": " << missing.size()

@@ -24,6 +24,9 @@ namespace {
 struct GradCase {
   const char *name;
   const char *expression; // over params p, q: f64[4,5], c: f64[5]; labels y
+  // The expression is the loss itself rather than squared into one: a
+  // composite loss is then replaced by its decomposition (mse).
+  bool isTheLoss = false;
 };
 
 const GradCase kCases[] = {
@@ -59,6 +62,7 @@ const GradCase kCases[] = {
     {"softmax_cross_entropy",
      "softmax_cross_entropy(p * 3, y) * reduce_sum(c)"},
     {"mse", "mse(p, q)"},
+    {"mse_as_the_loss", "mse(p * c, q)", true},
     {"constant", "p * 2.5 - 1"},
     // f64 to f64 here; the random differential tester checks f32 <-> f64.
     {"cast", "cast(p * q, dtype = f64) * p"},
@@ -67,16 +71,17 @@ const GradCase kCases[] = {
 void PrintTo(const GradCase &c, std::ostream *os) { *os << c.expression; }
 
 std::string modelFor(const GradCase &c) {
-  // The loss squares the op's result so its gradient is not constant.
-  return std::string("model check(batch = 4)\n"
-                     "param p : f64[batch, 5] = normal(0, 1)\n"
-                     "param q : f64[batch, 5] = normal(0, 1)\n"
-                     "param c : f64[5] = normal(0, 1)\n"
-                     "label y : i32[batch]\n"
-                     "out = ") +
-         c.expression +
-         "\nloss = reduce_sum(out * out)\n"
-         "optimize loss with sgd(lr = 0.1)\n";
+  // Otherwise the loss squares the op's result so its gradient is not
+  // constant.
+  std::string loss = c.isTheLoss ? std::string("loss = ") + c.expression
+                                 : std::string("out = ") + c.expression +
+                                       "\nloss = reduce_sum(out * out)";
+  return "model check(batch = 4)\n"
+         "param p : f64[batch, 5] = normal(0, 1)\n"
+         "param q : f64[batch, 5] = normal(0, 1)\n"
+         "param c : f64[5] = normal(0, 1)\n"
+         "label y : i32[batch]\n" +
+         loss + "\noptimize loss with sgd(lr = 0.1)\n";
 }
 
 double lossOf(RunnableModel &model) {

@@ -143,12 +143,14 @@ class Grad_LoweredOp<string mnemonic, list<Trait> traits = []>
            DeclareOpInterfaceMethods<Grad_LowerToLinalgOpInterface>,
            DeclareOpInterfaceMethods<Grad_VJPOpInterface>])>;
 
-// Rewritten into simpler grad ops by grad-decompose, after autodiff.
+// Rewritten into simpler grad ops by grad-decompose, after autodiff. Its
+// gradient is its decomposition's unless it declares a VJP rule of its own
+// (Grad_WithVJP), where the parts' gradients would be slower or less exact.
 class Grad_CompositeOp<string mnemonic, list<Trait> traits = []>
     : Grad_Op<mnemonic, !listconcat(traits,
           [InferTypeOpAdaptor,
-           DeclareOpInterfaceMethods<Grad_DecomposeOpInterface>,
-           DeclareOpInterfaceMethods<Grad_VJPOpInterface>])>;
+           DeclareOpInterfaceMethods<Grad_DecomposeOpInterface>])>;
+defvar Grad_WithVJP = DeclareOpInterfaceMethods<Grad_VJPOpInterface>;
 
 def Grad_BroadcastOp : Grad_LoweredOp<"broadcast"> {
   let summary = "NumPy-style broadcast to a larger shape";
@@ -233,7 +235,7 @@ def Grad_MatmulOp : Grad_LoweredOp<"matmul"> {
 // Activations over an axis, and losses
 //===----------------------------------------------------------------------===//
 
-def Grad_SoftmaxOp : Grad_CompositeOp<"softmax"> {
+def Grad_SoftmaxOp : Grad_CompositeOp<"softmax", [Grad_WithVJP]> {
   let summary = "exp(x - max) / sum(exp(x - max)) along `axis`";
   let arguments = (ins Grad_FloatTensor:$input,
                        DefaultValuedAttr<I64Attr, "-1">:$axis);
@@ -241,7 +243,7 @@ def Grad_SoftmaxOp : Grad_CompositeOp<"softmax"> {
   let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 
-def Grad_LogSoftmaxOp : Grad_CompositeOp<"log_softmax"> {
+def Grad_LogSoftmaxOp : Grad_CompositeOp<"log_softmax", [Grad_WithVJP]> {
   let summary = "x - max - log(sum(exp(x - max))) along `axis`";
   let arguments = (ins Grad_FloatTensor:$input,
                        DefaultValuedAttr<I64Attr, "-1">:$axis);
@@ -257,7 +259,7 @@ def Grad_OneHotOp : Grad_LoweredOp<"one_hot"> {
   let assemblyFormat = "$labels attr-dict `:` type($labels) `->` type($result)";
 }
 
-def Grad_SoftmaxCrossEntropyOp : Grad_CompositeOp<"softmax_cross_entropy"> {
+def Grad_SoftmaxCrossEntropyOp : Grad_CompositeOp<"softmax_cross_entropy", [Grad_WithVJP]> {
   let summary = "Mean cross-entropy of softmax(logits [N, C]) and labels [N]";
   let arguments = (ins Grad_FloatTensor:$logits, Grad_IntTensor:$labels);
   let results = (outs Grad_FloatTensor:$result);
