@@ -399,12 +399,19 @@ class Comparison:
                             if model.optimizer in ADAPTIVE else 0.0)
         self.problems = []
 
-    def check_update(self, name, got, got_gradient):
-        """The update of parameter `name`, allowing each element what its
-        gradient's relative error explains (see UPDATE_SENSITIVITY)."""
+    def check_update(self, name, start, stepped, got_gradient):
+        """The update of parameter `name` (from `start` to `stepped`, both in
+        the model's dtype), allowing each element what its gradient's
+        relative error explains (see UPDATE_SENSITIVITY) and one unit in the
+        last place of the stored parameter: start + update is rounded to the
+        parameter's dtype, so updates that differ by less than that (from
+        gradients within tolerance) can be stored a whole ulp apart."""
+        got = stepped.astype(np.float64) - start.astype(np.float64)
         want = self.exact["gradients"][name]
         error = np.abs(np.reshape(got_gradient, np.shape(want)) - want)
-        slack = self.sensitivity * error / np.maximum(np.abs(want), 1e-300)
+        stored = np.maximum(np.abs(start), np.abs(stepped))
+        slack = (self.sensitivity * error / np.maximum(np.abs(want), 1e-300)
+                 + np.spacing(stored).astype(np.float64))
 
         def unexplained(difference):
             return np.sign(difference) * np.maximum(np.abs(difference) - slack,
@@ -503,9 +510,8 @@ def check(tool, model, directory, engine, dtypes=DTYPES):
             for name, start in params.items():
                 start = start.astype(np.float32 if dtype == "f32"
                                      else np.float64)
-                comparison.check_update(
-                    name, got[name].astype(np.float64) - start,
-                    gradients[name])
+                comparison.check_update(name, start, got[name],
+                                        gradients[name])
             problems += comparison.problems
     except (RuntimeError, subprocess.TimeoutExpired) as error:
         problems.append(str(error))
