@@ -65,25 +65,20 @@ private:
   /// until none is left (a decomposition may build composite ops), so its
   /// gradient comes from the rules of its parts.
   void decomposeOpsWithoutRules() {
-    SmallVector<grad::DecomposeOpInterface> pending;
-    auto collect = [&](Operation *op) {
-      if (auto composite = dyn_cast<grad::DecomposeOpInterface>(op))
-        if (!isa<grad::VJPOpInterface>(op))
-          pending.push_back(composite);
-    };
-    function.walk(collect);
-    while (!pending.empty()) {
-      grad::DecomposeOpInterface composite = pending.pop_back_val();
-      Operation *before = composite->getPrevNode();
-      builder.setInsertionPoint(composite);
-      Value replacement = composite.decompose(builder);
-      composite->getResult(0).replaceAllUsesWith(replacement);
-      Block::iterator first = before ? std::next(before->getIterator())
-                                     : composite->getBlock()->begin();
-      for (Operation &op : llvm::make_range(first, composite->getIterator()))
-        collect(&op);
-      composite->erase();
-    }
+    SmallVector<grad::DecomposeOpInterface> composites;
+    do {
+      composites.clear();
+      function.walk([&](grad::DecomposeOpInterface op) {
+        if (!isa<grad::VJPOpInterface>(op.getOperation()))
+          composites.push_back(op);
+      });
+      for (grad::DecomposeOpInterface composite : composites) {
+        builder.setInsertionPoint(composite);
+        composite->getResult(0).replaceAllUsesWith(
+            composite.decompose(builder));
+        composite->erase();
+      }
+    } while (!composites.empty());
   }
 
   SmallVector<BlockArgument> trainableParams() {

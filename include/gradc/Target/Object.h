@@ -25,11 +25,11 @@ namespace gradc {
 mlir::FailureOr<std::unique_ptr<llvm::TargetMachine>>
 createTargetMachine(mlir::ModuleOp module, llvm::StringRef cpu);
 
-/// The C name of an entry point: "mlp_forward", "mlp_step".
 /// Runs LLVM's optimizer on `module` for `machine`, as every compile of a
 /// model does (JIT and ahead of time alike).
 void optimizeModule(llvm::Module &module, llvm::TargetMachine &machine);
 
+/// The C name of an entry point: "mlp_forward", "mlp_step".
 std::string entryFunctionName(const rt::Signature &signature, rt::Entry entry);
 
 /// Translates `module` (at the "llvm" stage, holding `entries` lowered with
