@@ -1,5 +1,6 @@
 //===- RunCommand.cpp - gradc run: one forward pass, JIT-compiled ---------===//
 #include "Commands.h"
+#include "EntryCalls.h"
 #include "Inputs.h"
 #include "Session.h"
 #include "gradc/Runtime/Buffers.h"
@@ -29,6 +30,19 @@ static cl::opt<std::string>
     outputDir("output", cl::desc("Write each output as DIR/NAME.npy"),
               cl::value_desc("dir"), cl::sub(RunCommand),
               cl::cat(GradcOptions));
+static cl::opt<std::string> gradientsOut(
+    "gradients",
+    cl::desc("Also compute the loss and every gradient on the same inputs, "
+             "as gradc grad does, and write them to FILE"),
+    cl::value_desc("file.safetensors"), cl::sub(RunCommand),
+    cl::cat(GradcOptions));
+static cl::opt<std::string> stepOut(
+    "step",
+    cl::desc("Also take one training step from --params on the same inputs, "
+             "as gradc step does, and write the parameters and optimizer "
+             "state to FILE"),
+    cl::value_desc("file.safetensors"), cl::sub(RunCommand),
+    cl::cat(GradcOptions));
 static cl::opt<bool> timings("timings",
                              cl::desc("Print the time of each phase"),
                              cl::sub(RunCommand), cl::cat(GradcOptions));
@@ -65,7 +79,8 @@ void printSummary(const std::string &name, const rt::Tensor &tensor) {
 int runRun() {
   if (input.empty())
     return fail("usage: gradc run MODEL --params P.safetensors --input "
-                "NAME=FILE.npy ... [--output DIR]");
+                "NAME=FILE.npy ... [--output DIR] [--gradients G.safetensors] "
+                "[--step Q.safetensors]");
   auto start = Clock::now();
   Session session;
   std::optional<Session::Model> loaded = session.loadModel(input);
@@ -74,16 +89,30 @@ int runRun() {
   mlir::ModuleOp module = *loaded->module;
   double parseMs = millisecondsSince(start);
 
+  // The other entries are compiled into the same module, as for training.
+  SmallVector<rt::Entry> entries{rt::Entry::Forward};
+  if (!gradientsOut.empty())
+    entries.push_back(rt::Entry::Gradients);
+  if (!stepOut.empty())
+    entries.push_back(rt::Entry::Step);
+  if (entries.size() > 1 && loaded->signature.loss.empty())
+    return fail("model " + loaded->signature.model +
+                " has no 'optimize LOSS with ...' line, so it has no "
+                "gradients and no training step: drop --gradients and --step");
   auto compileStart = Clock::now();
-  auto signatures = lowerEntries(module, {rt::Entry::Forward});
+  auto signatures = lowerEntries(module, entries);
   if (failed(signatures))
     return 1;
+  std::vector<std::string> names;
+  for (const rt::Signature &each : *signatures) {
+    if (rt::Status fits = rt::checkFitsInMemory(each); !fits)
+      return fail(fits.error());
+    names.push_back(each.name);
+  }
   const rt::Signature &signature = signatures->front();
-  if (rt::Status fits = rt::checkFitsInMemory(signature); !fits)
-    return fail(fits.error());
   double pipelineMs = millisecondsSince(compileStart);
   auto jitStart = Clock::now();
-  auto model = JitModel::compile(module, {signature.name});
+  auto model = JitModel::compile(module, names);
   if (failed(model))
     return 1;
   double jitMs = millisecondsSince(jitStart);
@@ -109,6 +138,16 @@ int runRun() {
       if (rt::Status status = rt::writeNpy(path.str().str(), tensor); !status)
         return fail(status.error());
     }
+  }
+  for (auto [entry, each] : llvm::zip(entries, *signatures)) {
+    int status = 0;
+    if (entry == rt::Entry::Gradients)
+      status = writeGradients(**model, each, input, gradientsOut);
+    if (entry == rt::Entry::Step)
+      status =
+          writeSteps(**model, each, input, /*steps=*/1, std::nullopt, stepOut);
+    if (status)
+      return status;
   }
   if (timings)
     errs() << format("parse %.1f ms, pipeline %.1f ms, jit %.1f ms "

@@ -7,10 +7,9 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Commands.h"
-#include "Inputs.h"
+#include "EntryCalls.h"
 #include "Session.h"
 
-#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
@@ -56,30 +55,10 @@ int runStep() {
   std::optional<Session::CompiledEntry> model = session.loadStep(input);
   if (!model)
     return 1;
-  const rt::Signature &signature = model->signature;
-  rt::Buffers buffers(signature);
-  if (int status = loadInputs(buffers, signature, input, /*withState=*/true))
-    return status;
-  if (rt::Tensor *rate = buffers.find("lr"))
-    rate->setScalar(
-        lr.getNumOccurrences() ? lr : rt::defaultLearningRate(signature));
-  std::vector<void *> pointers = buffers.pointers();
-  const rt::Tensor &loss = *buffers.findResult(signature.loss);
-  const char *lossFormat = loss.dtype == rt::DType::F64 ? "step %d loss %.17g\n"
-                                                        : "step %d loss %.9g\n";
-  for (int step = 1; step <= steps; ++step) {
-    if (!model->caller()(pointers))
-      return fail("the training step failed");
-    // The loss before this step's update, with every digit.
-    outs() << format(lossFormat, step, loss.scalar());
-  }
-  if (rt::Status status =
-          rt::writeSafetensors(out, buffers.params(/*withState=*/true),
-                               {{"gradc.model", signature.model}});
-      !status)
-    return fail(status.error());
-  outs() << "wrote the parameters and optimizer state to " << out << "\n";
-  return 0;
+  std::optional<double> rate;
+  if (lr.getNumOccurrences())
+    rate = lr;
+  return writeSteps(*model->jit, model->signature, input, steps, rate, out);
 }
 
 } // namespace gradc::driver
