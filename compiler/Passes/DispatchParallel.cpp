@@ -11,6 +11,7 @@
 // buffers) runs it on each block of rows the GEMM has finished.
 //
 //===----------------------------------------------------------------------===//
+#include "gradc/Pipeline/Kernels.h"
 #include "gradc/Pipeline/ParallelLoops.h"
 #include "gradc/Pipeline/Passes.h"
 
@@ -27,25 +28,14 @@ using namespace mlir;
 namespace gradc {
 namespace {
 
-/// The runtime function `name`, declared once.
-LLVM::LLVMFuncOp declareRuntime(ModuleOp module, StringRef name,
-                                ArrayRef<Type> parameters) {
-  if (auto existing = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
-    return existing;
-  auto b = OpBuilder::atBlockBegin(module.getBody());
-  return b.create<LLVM::LLVMFuncOp>(
-      module.getLoc(), name,
-      LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(module.getContext()),
-                                  parameters));
-}
-
 /// The runtime GEMM call an epilogue's call follows, if any.
 LLVM::CallOp gemmBefore(LLVM::CallOp call) {
   for (Operation *op = call->getPrevNode(); op; op = op->getPrevNode())
     if (auto previous = dyn_cast<LLVM::CallOp>(op)) {
-      auto callee = previous.getCallee();
-      return callee && callee->starts_with("gradc_matmul_") ? previous
-                                                            : nullptr;
+      std::optional<Kernel> kernel;
+      if (auto callee = previous.getCallee())
+        kernel = kernelNamed(*callee);
+      return kernel && withEpilogue(*kernel) ? previous : nullptr;
     }
   return nullptr;
 }
@@ -103,9 +93,6 @@ Value pointerArray(LLVM::CallOp call, ValueRange buffers) {
 /// `thunk` over its rows: gradc_parallel_for, or the GEMM before it.
 void dispatch(LLVM::CallOp call, LLVM::LLVMFuncOp thunk) {
   auto module = call->getParentOfType<ModuleOp>();
-  MLIRContext *context = call.getContext();
-  Type ptr = LLVM::LLVMPointerType::get(context);
-  Type i64 = IntegerType::get(context, 64);
   Value array = pointerArray(call, call.getArgOperands().drop_front(2));
   OpBuilder b(call);
   Value body = b.create<LLVM::AddressOfOp>(call.getLoc(), thunk);
@@ -115,16 +102,13 @@ void dispatch(LLVM::CallOp call, LLVM::LLVMFuncOp thunk) {
   if (gemm) {
     SmallVector<Value> operands(gemm.getArgOperands());
     operands.append({body, array});
-    SmallVector<Type> types(ValueRange(operands).getTypes());
-    std::string name = gemm.getCallee()->str().replace(
-        0, strlen("gradc_matmul"), "gradc_matmul_epilogue");
-    b.create<LLVM::CallOp>(call.getLoc(), declareRuntime(module, name, types),
+    Kernel kernel = *withEpilogue(*kernelNamed(*gemm.getCallee()));
+    b.create<LLVM::CallOp>(call.getLoc(), declareLLVMKernel(module, kernel),
                            operands);
     gemm.erase();
   } else {
     b.create<LLVM::CallOp>(
-        call.getLoc(),
-        declareRuntime(module, kParallelForFunction, {ptr, ptr, i64, i64}),
+        call.getLoc(), declareLLVMKernel(module, Kernel::gradc_parallel_for),
         ValueRange{body, array, call.getArgOperands()[0],
                    call.getArgOperands()[1]});
   }

@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "gradc/Pipeline/BufferPlan.h"
+#include "gradc/Pipeline/Kernels.h"
 #include "gradc/Pipeline/ParallelLoops.h"
 #include "gradc/Pipeline/Passes.h"
 
@@ -40,22 +41,6 @@ linalg::FillOp zeroFillBefore(linalg::LinalgOp matmul) {
   auto value =
       constant ? dyn_cast<FloatAttr>(constant.getValue()) : FloatAttr();
   return value && value.getValue().isZero() ? fill : nullptr;
-}
-
-/// The runtime GEMM for `elementType`, declared once per module.
-func::FuncOp declareGemm(ModuleOp module, Type elementType) {
-  StringRef name =
-      elementType.isF32() ? "gradc_matmul_f32" : "gradc_matmul_f64";
-  if (auto existing = module.lookupSymbol<func::FuncOp>(name))
-    return existing;
-  OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
-  Type ptr = LLVM::LLVMPointerType::get(module.getContext());
-  Type i64 = b.getI64Type(), i32 = b.getI32Type();
-  auto type =
-      b.getFunctionType({ptr, ptr, ptr, i64, i64, i64, i32, i32, i32}, {});
-  auto gemm = b.create<func::FuncOp>(module.getLoc(), name, type);
-  gemm.setPrivate();
-  return gemm;
 }
 
 /// The address of a buffer's first element, as an index. A memref.view (of
@@ -135,8 +120,9 @@ LogicalResult rewriteMatmul(linalg::LinalgOp matmul, bool transposeLhs,
   int64_t k = lhsType.getDimSize(transposeLhs ? 0 : 1);
   Location loc = matmul.getLoc();
   linalg::FillOp fill = zeroFillBefore(matmul);
-  func::FuncOp gemm = declareGemm(matmul->getParentOfType<ModuleOp>(),
-                                  outType.getElementType());
+  func::FuncOp gemm = declareKernel(
+      matmul->getParentOfType<ModuleOp>(),
+      gemmKernel(outType.getElementType(), /*withEpilogue=*/false));
   rewriter.setInsertionPoint(matmul);
   auto i64 = [&](int64_t v) {
     return rewriter.create<arith::ConstantIntOp>(loc, v, 64).getResult();

@@ -1,6 +1,7 @@
 //===- CHeader.cpp - the C interface of a model built as a library --------===//
 #include "gradc/Target/CHeader.h"
 
+#include "gradc/Pipeline/Kernels.h"
 #include "gradc/Target/Object.h"
 
 #include "llvm/ADT/StringExtras.h"
@@ -147,6 +148,10 @@ std::string emitCHeader(llvm::ArrayRef<rt::Entry> entries,
         "*/\n";
   os << "#ifndef " << guard << "\n#define " << guard << "\n\n";
   os << "#include <stdint.h>\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
+  os << "/* What libgradc_kernels.a offers the program that links this. */\n";
+  for (const std::string &declaration : userKernelDeclarations())
+    os << declaration << "\n";
+  os << "\n";
   printStateBlock(os, largest);
   for (auto [entry, signature] : llvm::zip(entries, signatures))
     printEntry(os, signature, entry);

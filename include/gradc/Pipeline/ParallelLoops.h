@@ -21,9 +21,6 @@ namespace gradc {
 /// computes rows [begin, end) of one loop nest.
 constexpr llvm::StringLiteral kParallelBodyAttr = "grad.parallel_body";
 
-/// The runtime entry point that runs a body's slices on its threads.
-constexpr llvm::StringLiteral kParallelForFunction = "gradc_parallel_for";
-
 /// Marks a parallel body that runs right after the GEMM computing the rows
 /// it reads (an epilogue: bias, activation), in the same runtime call.
 constexpr llvm::StringLiteral kGemmEpilogueAttr = "grad.gemm_epilogue";
