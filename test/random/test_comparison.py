@@ -11,11 +11,12 @@ class Model:
     optimizer = "momentum(lr = 0.05)"
 
 
-def comparison(gradient, update):
-    exact = {"forward": {"loss": np.float64(1.0)},
+def comparison(gradient, update, dtype="f64", loss=1.0):
+    exact = {"forward": {"loss": np.float64(loss)},
              "gradients": {"w": np.array(gradient)},
              "updates": {"w": np.array(update)}}
-    return Comparison(Model(), exact, "f64")
+    # The f32 reference, where one is needed: exact here.
+    return Comparison(Model(), exact, dtype, exact)
 
 
 class UpdateTest(unittest.TestCase):
@@ -39,6 +40,26 @@ class UpdateTest(unittest.TestCase):
         self.assertEqual(len(problems), 1)
         self.assertIn("f64 update w", problems[0])
 
+
+class FlatModelTest(unittest.TestCase):
+    # scripts/fuzz.sh seed 4342724047: a loss that does not depend on the
+    # parameters; PyTorch's f32 gradient is exactly 0, gradc's is noise.
+    LOSS = -20.704060293044137
+    NOISE = [0.00014658040890935808]
+
+    def problems(self, reference, got):
+        c = comparison(reference, [0.0], "f32", self.LOSS)
+        c.check("gradients", "w", np.array(got))
+        return c.problems
+
+    def test_rounding_noise_of_a_flat_model_is_accepted(self):
+        self.assertEqual(self.problems([0.0], self.NOISE), [])
+
+    def test_a_gradient_of_a_flat_model_is_reported(self):
+        self.assertEqual(len(self.problems([0.0], [0.1])), 1)
+
+    def test_the_same_noise_on_a_model_that_is_not_flat_is_reported(self):
+        self.assertEqual(len(self.problems([1e-8], self.NOISE)), 1)
 
 if __name__ == "__main__":
     unittest.main()
