@@ -39,11 +39,12 @@ struct Expr {
   int depth = 1;                    // levels of the tree this node heads
 };
 
-/// One dimension of a declared shape: a size or the name of a model constant.
+/// One dimension of a declared shape: arithmetic on sizes and model
+/// constants, like `batch` or `16 * 5 * 5`.
 struct Dim {
   llvm::SMLoc loc;
-  int64_t size = -1;
-  std::string name;
+  ExprPtr size;
+  std::string text; // as written, for messages
 };
 
 struct TypeSpec {

@@ -182,13 +182,92 @@ private:
     }
   }
 
+  /// The value of `expr` if it is arithmetic (+ - * / and negation) on
+  /// numbers and model constants.
   std::optional<double> literalNumber(const Expr &expr) {
-    if (expr.kind == Expr::Number)
+    switch (expr.kind) {
+    case Expr::Number:
       return expr.number;
-    if (expr.kind == Expr::Name)
+    case Expr::Name:
       if (auto it = constants.find(expr.name); it != constants.end())
         return it->second;
-    return std::nullopt;
+      return std::nullopt;
+    case Expr::Negate:
+      if (std::optional<double> value = literalNumber(*expr.operands[0]))
+        return -*value;
+      return std::nullopt;
+    case Expr::Binary:
+      return arithmetic(expr);
+    default:
+      return std::nullopt;
+    }
+  }
+
+  std::optional<double> arithmetic(const Expr &binary) {
+    std::optional<double> lhs = literalNumber(*binary.operands[0]);
+    std::optional<double> rhs = literalNumber(*binary.operands[1]);
+    if (!lhs || !rhs)
+      return std::nullopt;
+    switch (binary.op) {
+    case Token::Plus:
+      return *lhs + *rhs;
+    case Token::Minus:
+      return *lhs - *rhs;
+    case Token::Star:
+      return *lhs * *rhs;
+    case Token::Slash:
+      return *lhs / *rhs;
+    default: // @ multiplies tensors
+      return std::nullopt;
+    }
+  }
+
+  /// The first name in `expr` that is not a model constant, if any.
+  const Expr *unknownName(const Expr &expr) {
+    if (expr.kind == Expr::Name && !constants.count(expr.name))
+      return &expr;
+    for (const ExprPtr &operand : expr.operands)
+      if (const Expr *name = unknownName(*operand))
+        return name;
+    return nullptr;
+  }
+
+  /// The size `dim` asks for: a positive whole number; reports why not.
+  std::optional<int64_t> dimensionSize(const Dim &dim) {
+    std::optional<double> value = literalNumber(*dim.size);
+    if (!value) {
+      if (const Expr *name = unknownName(*dim.size))
+        locations.error(name->loc)
+            << "unknown dimension '" << name->name
+            << "'; define it on the model line, as in 'model " << modelName
+            << "(" << name->name << " = 100)'";
+      else
+        locations.error(dim.loc)
+            << "dimension '" << dim.text
+            << "' is not a number: a dimension is a size, a model constant "
+               "or arithmetic on them, like 16 * 5 * 5";
+      return std::nullopt;
+    }
+    if (*value != std::trunc(*value)) {
+      locations.error(dim.loc)
+          << "dimension '" << dim.text << "' = " << shortNumber(*value)
+          << " must be a whole number";
+      return std::nullopt;
+    }
+    // Checked before the conversion, which is undefined out of range.
+    if (std::fabs(*value) >= 0x1p62) {
+      locations.error(dim.loc)
+          << "dimension '" << dim.text << "' = " << shortNumber(*value)
+          << " is too large for any tensor";
+      return std::nullopt;
+    }
+    if (*value <= 0) {
+      locations.error(dim.loc)
+          << "dimension '" << dim.text << "' = " << shortNumber(*value)
+          << " must be positive";
+      return std::nullopt;
+    }
+    return static_cast<int64_t>(*value);
   }
 
   std::optional<Type> elementType(const TypeSpec &spec) {
@@ -211,39 +290,9 @@ private:
     SmallVector<int64_t> shape;
     bool ok = element.has_value();
     for (const Dim &dim : spec.dims) {
-      int64_t size = dim.size;
-      if (!dim.name.empty()) {
-        auto it = constants.find(dim.name);
-        if (it == constants.end()) {
-          locations.error(dim.loc)
-              << "unknown dimension '" << dim.name
-              << "'; define it on the model line, as in 'model " << modelName
-              << "(" << dim.name << " = 100)'";
-          ok = false;
-          continue;
-        }
-        double value = it->second;
-        if (value != std::trunc(value)) {
-          locations.error(dim.loc)
-              << "dimension '" << dim.name << "' must be a whole number";
-          ok = false;
-          continue;
-        }
-        // Checked before the conversion, which is undefined out of range.
-        if (std::fabs(value) >= 0x1p62) {
-          locations.error(dim.loc)
-              << "dimension '" << dim.name << "' = " << shortNumber(value)
-              << " is too large for any tensor";
-          ok = false;
-          continue;
-        }
-        size = static_cast<int64_t>(value);
-      }
-      if (size <= 0) {
-        locations.error(dim.loc) << "dimensions must be positive";
-        ok = false;
-      }
-      shape.push_back(size);
+      std::optional<int64_t> size = dimensionSize(dim);
+      ok = ok && size;
+      shape.push_back(size.value_or(1));
     }
     if (!ok)
       return std::nullopt;

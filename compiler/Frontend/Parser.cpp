@@ -244,16 +244,17 @@ private:
     do {
       Dim dim;
       dim.loc = peek().loc();
-      if (at(Token::Integer)) {
-        dim.size = std::strtoll(take().text.str().c_str(), nullptr, 10);
-      } else if (at(Token::Identifier)) {
-        dim.name = take().text.str();
-      } else {
-        return fail(peek(),
-                    "expected a dimension (a size or a model constant), "
-                    "found " +
-                        describeToken(peek()));
-      }
+      if (!at(Token::Integer) && !at(Token::Identifier) && !at(Token::LParen))
+        return fail(peek(), "expected a dimension (a size, a model constant or "
+                            "arithmetic on them, like 16 * 5 * 5), found " +
+                                describeToken(peek()));
+      dim.size = parseExpr();
+      if (!dim.size)
+        return false;
+      const char *start = dim.loc.getPointer();
+      dim.text = llvm::StringRef(start, peek().loc().getPointer() - start)
+                     .rtrim()
+                     .str();
       type.dims.push_back(std::move(dim));
     } while (consume(Token::Comma));
     return expect(Token::RBracket, "to close the shape");

@@ -122,10 +122,17 @@ TEST(Frontend, KeywordArgumentsBecomeAttributes) {
       std::string(kHeader) + "s = reduce_sum(x, axes = [1], keepdims = true)\n"
                              "t = transpose(x, perm = [1, 0])\n"
                              "r = reshape(x, shape = [hidden + 2, batch])\n"
-                             "output s\noutput t\n");
-  // Arithmetic is not allowed inside attribute lists.
-  EXPECT_FALSE(module);
-  EXPECT_THAT(compiler.diagnostics(),
+                             "output s\noutput t\noutput r\n");
+  ASSERT_TRUE(module) << testing::PrintToString(compiler.diagnostics());
+  // Lists take arithmetic on numbers and model constants.
+  module->walk([](grad::ReshapeOp reshape) {
+    EXPECT_THAT(reshape.getShape(), ElementsAre(5, 4));
+  });
+  EXPECT_EQ(countOps(*module, "grad.reshape"), 1);
+}
+
+TEST(Frontend, AttributeListsHoldOnlyNumbers) {
+  EXPECT_THAT(errorsOf("r = reshape(x, shape = [x, 5])\noutput r\n"),
               ElementsAre(HasSubstr("argument 'shape' must be a number, a "
                                     "list of integers, true/false or an "
                                     "element type")));
