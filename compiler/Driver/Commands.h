@@ -47,6 +47,9 @@ int runCheck();
 extern llvm::cl::SubCommand BenchCommand;
 int runBench();
 
+extern llvm::cl::SubCommand SummaryCommand;
+int runSummary();
+
 } // namespace gradc::driver
 
 #endif // GRADC_COMPILER_DRIVER_COMMANDS_H

@@ -58,6 +58,8 @@ static int runSubcommand() {
     return runCheck();
   if (BenchCommand)
     return runBench();
+  if (SummaryCommand)
+    return runSummary();
   return -1;
 }
 } // namespace gradc::driver
@@ -69,7 +71,7 @@ int main(int argc, char **argv) {
   for (cl::SubCommand *command :
        {&DumpCommand, &RunCommand, &InitCommand, &TrainCommand, &EvalCommand,
         &PredictCommand, &BuildCommand, &GradCommand, &StepCommand,
-        &CheckCommand, &BenchCommand})
+        &CheckCommand, &BenchCommand, &SummaryCommand})
     cl::HideUnrelatedOptions(GradcOptions, *command);
   cl::HideUnrelatedOptions(GradcOptions);
   cl::opt<int> &threads = threadsOption();
