@@ -1,5 +1,4 @@
-//===- EntryCalls.h - the gradients and step entries on one batch -*- C++
-//-*-===//
+//===- EntryCalls.h - gradients and step entries on a batch -*- C++ -*-===//
 //
 // What `gradc grad` and `gradc step` do with their compiled entry, shared with
 // `gradc run --gradients/--step`, which compiles all three entries into one

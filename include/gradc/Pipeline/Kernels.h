@@ -1,5 +1,4 @@
-//===- Kernels.h - the runtime's kernels as generated code calls them -*- C++
-//-*-===//
+//===- Kernels.h - the runtime kernels generated code calls -*- C++ -*-===//
 //
 // The kernels of gradc/Runtime/Kernels.def, with the MLIR types of their
 // parameters derived from their C declarations, so that the passes that
