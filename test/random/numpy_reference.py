@@ -12,6 +12,9 @@ from types import SimpleNamespace
 import numpy as np
 
 float64, float32 = np.dtype(np.float64), np.dtype(np.float32)
+# x87 extended precision (64-bit significand) where the platform has it: how
+# far an f64 result is from the exact one (see differential.py).
+extended = np.dtype(np.longdouble)
 
 
 class Tensor:

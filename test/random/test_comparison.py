@@ -11,12 +11,16 @@ class Model:
     optimizer = "momentum(lr = 0.05)"
 
 
-def comparison(gradient, update, dtype="f64", loss=1.0):
-    exact = {"forward": {"loss": np.float64(loss)},
-             "gradients": {"w": np.array(gradient)},
-             "updates": {"w": np.array(update)}}
+def results(gradient, update, loss):
+    return {"forward": {"loss": np.float64(loss)},
+            "gradients": {"w": np.array(gradient)},
+            "updates": {"w": np.array(update)}}
+
+
+def comparison(gradient, update, dtype="f64", loss=1.0, extended=None):
+    exact = results(gradient, update, loss)
     # The f32 reference, where one is needed: exact here.
-    return Comparison(Model(), exact, dtype, exact)
+    return Comparison(Model(), exact, dtype, exact, extended)
 
 
 class UpdateTest(unittest.TestCase):
@@ -60,6 +64,30 @@ class FlatModelTest(unittest.TestCase):
 
     def test_the_same_noise_on_a_model_that_is_not_flat_is_reported(self):
         self.assertEqual(len(self.problems([1e-8], self.NOISE)), 1)
+
+class NoiseTest(unittest.TestCase):
+    # scripts/fuzz.sh seed 4342724047, shrunk: gradients 1e-8 of the loss
+    # through two log_softmaxes of nearly equal columns; PyTorch's f64
+    # gradient is 7.4e-15 from the extended-precision one.
+    LOSS = 3.991366481160174
+    TORCH = -1.3354513202454708e-08
+    GRADC = -1.3354519222829416e-08
+
+    def problems(self, extended):
+        c = comparison([self.TORCH], [0.0], "f64", self.LOSS, extended)
+        c.check("gradients", "w", np.array([self.GRADC]))
+        return c.problems
+
+    def test_within_what_pytorch_is_off_is_accepted(self):
+        extended = results([self.TORCH + 7.4e-15], [0.0], self.LOSS)
+        self.assertEqual(self.problems(extended), [])
+
+    def test_without_the_extended_reference_it_is_reported(self):
+        self.assertEqual(len(self.problems(None)), 1)
+
+    def test_far_beyond_what_pytorch_is_off_is_reported(self):
+        extended = results([self.TORCH + 1e-16], [0.0], self.LOSS)
+        self.assertEqual(len(self.problems(extended)), 1)
 
 if __name__ == "__main__":
     unittest.main()
