@@ -6,7 +6,6 @@
 #include "gradc/Runtime/Buffers.h"
 
 #include "gradc/Model/Signature.h"
-#include "gradc/Pipeline/Pipeline.h"
 #include "gradc/Target/JIT.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -49,13 +48,6 @@ static cl::opt<bool> timings("timings",
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double millisecondsSince(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start)
-      .count();
-}
-
 /// "logits : f32[100,10] = [0.12, -0.5, ...] (mean 0.01)".
 void printSummary(const std::string &name, const rt::Tensor &tensor) {
   outs() << name << " : " << tensor.typeString() << " = [";
@@ -81,12 +73,11 @@ int runRun() {
     return fail("usage: gradc run MODEL --params P.safetensors --input "
                 "NAME=FILE.npy ... [--output DIR] [--gradients G.safetensors] "
                 "[--step Q.safetensors]");
-  auto start = Clock::now();
+  auto start = std::chrono::steady_clock::now();
   Session session;
   std::optional<Session::Model> loaded = session.loadModel(input);
   if (!loaded)
     return 1;
-  mlir::ModuleOp module = *loaded->module;
   double parseMs = millisecondsSince(start);
 
   // The other entries are compiled into the same module, as for training.
@@ -99,30 +90,19 @@ int runRun() {
     return fail("model " + loaded->signature.model +
                 " has no 'optimize LOSS with ...' line, so it has no "
                 "gradients and no training step: drop --gradients and --step");
-  auto compileStart = Clock::now();
-  auto signatures = lowerEntries(module, entries);
-  if (failed(signatures))
+  CompileTimes times;
+  auto compiled = compileEntries(std::move(loaded), entries, &times);
+  if (!compiled)
     return 1;
-  std::vector<std::string> names;
-  for (const rt::Signature &each : *signatures) {
-    if (rt::Status fits = rt::checkFitsInMemory(each); !fits)
-      return fail(fits.error());
-    names.push_back(each.name);
-  }
-  const rt::Signature &signature = signatures->front();
-  double pipelineMs = millisecondsSince(compileStart);
-  auto jitStart = Clock::now();
-  auto model = JitModel::compile(module, names);
-  if (failed(model))
-    return 1;
-  double jitMs = millisecondsSince(jitStart);
+  JitModel &jit = *compiled->jit;
+  const rt::Signature &signature = compiled->signatures.front();
 
   rt::Buffers buffers(signature);
   if (int status = loadInputs(buffers, signature, input))
     return status;
 
-  auto runStart = Clock::now();
-  if (failed((*model)->call(signature.name, buffers.pointers())))
+  auto runStart = std::chrono::steady_clock::now();
+  if (failed(jit.call(signature.name, buffers.pointers())))
     return 1;
   double runMs = millisecondsSince(runStart);
 
@@ -139,21 +119,20 @@ int runRun() {
         return fail(status.error());
     }
   }
-  for (auto [entry, each] : llvm::zip(entries, *signatures)) {
+  for (auto [entry, each] : llvm::zip(entries, compiled->signatures)) {
     int status = 0;
     if (entry == rt::Entry::Gradients)
-      status = writeGradients(**model, each, input, gradientsOut);
+      status = writeGradients(jit, each, input, gradientsOut);
     if (entry == rt::Entry::Step)
-      status =
-          writeSteps(**model, each, input, /*steps=*/1, std::nullopt, stepOut);
+      status = writeSteps(jit, each, input, /*steps=*/1, std::nullopt, stepOut);
     if (status)
       return status;
   }
   if (timings)
     errs() << format("parse %.1f ms, pipeline %.1f ms, jit %.1f ms "
                      "(parse-to-ready %.1f ms), run %.2f ms\n",
-                     parseMs, pipelineMs, jitMs, parseMs + pipelineMs + jitMs,
-                     runMs);
+                     parseMs, times.pipelineMs, times.jitMs,
+                     parseMs + times.pipelineMs + times.jitMs, runMs);
   return 0;
 }
 

@@ -87,27 +87,36 @@ Session::CompiledEntry::caller() const {
 
 using CompiledEntries = Session::CompiledEntries;
 
-/// Lowers `entries` of `model` and JIT-compiles them; nothing if `model` is
-/// nothing or compiling fails (reported).
-static std::optional<CompiledEntries>
+double millisecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(
+             std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+std::optional<CompiledEntries>
 compileEntries(std::optional<Session::Model> model,
-               llvm::ArrayRef<rt::Entry> entries) {
+               llvm::ArrayRef<rt::Entry> entries, CompileTimes *times) {
   if (!model)
     return std::nullopt;
+  auto start = std::chrono::steady_clock::now();
   auto signatures = lowerEntries(*model->module, entries);
   if (failed(signatures))
     return std::nullopt;
-  for (const rt::Signature &signature : *signatures)
+  std::vector<std::string> names;
+  for (const rt::Signature &signature : *signatures) {
     if (rt::Status fits = rt::checkFitsInMemory(signature); !fits) {
       model->module->emitError(fits.error());
       return std::nullopt;
     }
-  std::vector<std::string> names;
-  for (const rt::Signature &signature : *signatures)
     names.push_back(signature.name);
+  }
+  double pipelineMs = millisecondsSince(start);
+  auto jitStart = std::chrono::steady_clock::now();
   auto jit = JitModel::compile(*model->module, names);
   if (failed(jit))
     return std::nullopt;
+  if (times)
+    *times = {pipelineMs, millisecondsSince(jitStart)};
   return CompiledEntries{std::move(*signatures), std::move(*jit)};
 }
 

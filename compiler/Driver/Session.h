@@ -14,6 +14,7 @@
 #include "mlir/Support/Timing.h"
 #include "llvm/Support/SourceMgr.h"
 
+#include <chrono>
 #include <functional>
 #include <memory>
 
@@ -85,6 +86,21 @@ private:
   llvm::SourceMgr sourceMgr;
   std::unique_ptr<mlir::SourceMgrDiagnosticHandler> handler;
 };
+
+/// Milliseconds from `start` to now.
+double millisecondsSince(std::chrono::steady_clock::time_point start);
+
+/// Where compileEntries spends its time, for --timings.
+struct CompileTimes {
+  double pipelineMs = 0, jitMs = 0;
+};
+
+/// Lowers `entries` of `model` and JIT-compiles them into one module;
+/// nothing if `model` is nothing or compiling fails (reported).
+std::optional<Session::CompiledEntries>
+compileEntries(std::optional<Session::Model> model,
+               llvm::ArrayRef<rt::Entry> entries,
+               CompileTimes *times = nullptr);
 
 /// "error: <message>" on stderr; returns the exit code for failures.
 int fail(const llvm::Twine &message);

@@ -81,14 +81,13 @@ std::vector<Row> rowsOf(func::FuncOp function, int64_t batch) {
     std::optional<std::string> name = valueName(&op);
     if (!name || op.getNumResults() != 1)
       continue;
-    SetVector<Operation *> group;
-    SmallVector<Operation *> pending{&op};
+    SmallVector<Operation *> group, pending{&op};
     Row row{*name, "", shapeText(op.getResult(0).getType(), batch)};
     while (!pending.empty()) {
       Operation *member = pending.pop_back_val();
       if (!claimed.insert(member).second)
         continue;
-      group.insert(member);
+      group.push_back(member);
       for (mlir::Value operand : member->getOperands()) {
         auto argument = dyn_cast<BlockArgument>(operand);
         if (argument &&
@@ -101,10 +100,12 @@ std::vector<Row> rowsOf(func::FuncOp function, int64_t batch) {
           pending.push_back(producer);
       }
     }
+    llvm::sort(group, [](Operation *a, Operation *b) {
+      return a->isBeforeInBlock(b);
+    });
     SetVector<StringRef> kinds;
-    for (Operation &member : function.getBody().front())
-      if (group.contains(&member))
-        kinds.insert(member.getName().stripDialect());
+    for (Operation *member : group)
+      kinds.insert(member->getName().stripDialect());
     row.ops = join(kinds, ", ");
     rows.push_back(std::move(row));
   }
