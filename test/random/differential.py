@@ -247,6 +247,93 @@ class Model:
                            f"{torch_inner}.reshape({rows}, {flat})",
                            (rows, flat))
 
+    def images(self, h):
+        """A dense layer to C*H*W features seen as [batch, C, H, W] images,
+        one to three of conv2d (with a bias and sometimes ReLU), max_pool2d
+        and avg_pool2d with random windows, flattened back."""
+        shape = (self.rng.choice([1, 2, 3]), self.rng.randint(3, 9),
+                 self.rng.randint(3, 9))
+        flat = self.dense_to(h, shape[0] * shape[1] * shape[2])
+        dims = ", ".join(map(str, shape))
+        x = self.define(f"reshape({flat}, shape = [batch, {dims}])",
+                        f"{flat}.reshape({self.shapes[flat][0]}, {dims})",
+                        (self.shapes[flat][0],) + shape)
+        for _ in range(self.rng.randint(1, 3)):
+            x = self.rng.choice([self.conv, self.conv, self.max_pool,
+                                 self.avg_pool])(x)
+        rows, channels, height, width = self.shapes[x]
+        size = channels * height * width
+        return self.define(f"reshape({x}, shape = [batch, {size}])",
+                           f"{x}.reshape({rows}, {size})", (rows, size))
+
+    def window(self, x, pool):
+        """Kernel, stride, padding and dilation (each a (height, width)
+        pair) that fit x's images; dilation 1 when `pool` is avg."""
+        _, _, height, width = self.shapes[x]
+        for _ in range(20):
+            kernel = (self.rng.randint(1, 3), self.rng.randint(1, 3))
+            stride = ((self.rng.randint(1, 2), self.rng.randint(1, 2))
+                      if not pool else kernel if self.rng.chance(0.5)
+                      else (self.rng.randint(1, 2),) * 2)
+            dilation = ((1, 1) if pool == "avg" or self.rng.chance(0.7)
+                        else (self.rng.randint(1, 2), self.rng.randint(1, 2)))
+            most = [k // 2 if pool else 2 for k in kernel]
+            padding = tuple(self.rng.randint(0, m) for m in most)
+            spans = [(k - 1) * d + 1 for k, d in zip(kernel, dilation)]
+            if (spans[0] <= height + 2 * padding[0]
+                    and spans[1] <= width + 2 * padding[1]):
+                return kernel, stride, padding, dilation
+        return (1, 1), (1, 1), (0, 0), (1, 1)
+
+    def pooled_shape(self, x, out_channels, kernel, stride, padding,
+                     dilation):
+        rows, _, height, width = self.shapes[x]
+        sizes = [(n + 2 * p - (k - 1) * d - 1) // s + 1 for n, k, s, p, d in
+                 zip((height, width), kernel, stride, padding, dilation)]
+        return (rows, out_channels, sizes[0], sizes[1])
+
+    @staticmethod
+    def grad_pair(pair):
+        return f"[{pair[0]}, {pair[1]}]"
+
+    def conv(self, x):
+        channels = self.shapes[x][1]
+        kernel, stride, padding, dilation = self.window(x, None)
+        out = self.rng.choice([1, 2, 4])
+        w = self.param((out, channels) + kernel)
+        b = self.param((out, 1, 1), "normal(0, 0.1)")
+        p = self.grad_pair
+        g = (f"conv2d({x}, {w}, stride = {p(stride)}, padding = {p(padding)}, "
+             f"dilation = {p(dilation)}) + {b}")
+        t = (f"F.conv2d({x}, {w}, stride={stride}, padding={padding}, "
+             f"dilation={dilation}) + {b}")
+        if self.rng.chance(0.5):
+            g, t = f"relu({g})", f"torch.relu({t})"
+        return self.define(g, t, self.pooled_shape(x, out, kernel, stride,
+                                                   padding, dilation))
+
+    def max_pool(self, x):
+        if self.rng.chance(0.3):  # ReLU zeros tie within windows
+            x = self.define(f"relu({x})", f"torch.relu({x})", self.shapes[x])
+        kernel, stride, padding, dilation = self.window(x, "max")
+        p = self.grad_pair
+        return self.define(
+            f"max_pool2d({x}, kernel = {p(kernel)}, stride = {p(stride)}, "
+            f"padding = {p(padding)}, dilation = {p(dilation)})",
+            f"F.max_pool2d({x}, {kernel}, {stride}, {padding}, {dilation})",
+            self.pooled_shape(x, self.shapes[x][1], kernel, stride, padding,
+                              dilation))
+
+    def avg_pool(self, x):
+        kernel, stride, padding, dilation = self.window(x, "avg")
+        p = self.grad_pair
+        return self.define(
+            f"avg_pool2d({x}, kernel = {p(kernel)}, stride = {p(stride)}, "
+            f"padding = {p(padding)})",
+            f"F.avg_pool2d({x}, {kernel}, {stride}, {padding})",
+            self.pooled_shape(x, self.shapes[x][1], kernel, stride, padding,
+                              dilation))
+
     def transposed(self, h):
         """transpose to [cols, rows], an elementwise op there, and back."""
         rows, cols = self.shapes[h]
@@ -287,7 +374,8 @@ class Model:
         for _ in range(self.rng.randint(1, 6)):
             step = self.rng.choice(["dense", "dense", "unary", "unary",
                                     "binary", "scale", "pool", "transposed",
-                                    "normalize", "gram", "widened"])
+                                    "normalize", "gram", "widened",
+                                    "images"])
             if step == "binary":
                 same = [v for v in values if self.shapes[v] == self.shapes[h]
                         and v != h]

@@ -241,6 +241,76 @@ def log_softmax(x, dim):
                                                           keepdims=True))])
 
 
+# -- convolution and pooling over NCHW images --------------------------------
+def pair(value):
+    return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+
+
+class Windows:
+    """The windows of [N, C, H, W] images as [N, C, Ho, Wo, kh, kw], as
+    torch.nn.functional.unfold takes them, and the adjoint that sums window
+    gradients back into the images."""
+
+    def __init__(self, shape, kernel, stride, padding, dilation):
+        (self.kh, self.kw), (sh, sw) = pair(kernel), pair(stride)
+        (self.ph, self.pw), (dh, dw) = pair(padding), pair(dilation)
+        n, c, self.h, self.w = shape
+        ho = (self.h + 2 * self.ph - (self.kh - 1) * dh - 1) // sh + 1
+        wo = (self.w + 2 * self.pw - (self.kw - 1) * dw - 1) // sw + 1
+        rows = np.arange(ho)[:, None] * sh + np.arange(self.kh)[None, :] * dh
+        cols = np.arange(wo)[:, None] * sw + np.arange(self.kw)[None, :] * dw
+        self.index = (slice(None), slice(None), rows[:, None, :, None],
+                      cols[None, :, None, :])
+        self.padded = (n, c, self.h + 2 * self.ph, self.w + 2 * self.pw)
+
+    def of(self, images, fill):
+        padded = np.full(self.padded, fill, dtype=images.dtype)
+        padded[:, :, self.ph:self.ph + self.h, self.pw:self.pw + self.w] = images
+        return padded[self.index]
+
+    def adjoint(self, windows):
+        padded = np.zeros(self.padded, dtype=windows.dtype)
+        np.add.at(padded, self.index, windows)
+        return padded[:, :, self.ph:self.ph + self.h, self.pw:self.pw + self.w]
+
+
+def conv2d(x, weight, stride=1, padding=0, dilation=1):
+    windows = Windows(x.shape, weight.shape[2:], stride, padding, dilation)
+    patches = windows.of(x.value, 0)
+    w = weight.value
+    y = np.einsum("nchwij,ocij->nohw", patches, w)
+    return Tensor(y, [
+        (x, lambda g: windows.adjoint(np.einsum("nohw,ocij->nchwij", g, w))),
+        (weight, lambda g: np.einsum("nohw,nchwij->ocij", g, patches))])
+
+
+def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1):
+    """Each window's maximum; the gradient goes to its first maximum."""
+    windows = Windows(x.shape, kernel_size, stride or kernel_size, padding,
+                      dilation)
+    patches = windows.of(x.value, -np.inf)
+    flat = patches.reshape(patches.shape[:4] + (-1,))
+    first = flat.argmax(axis=-1)[..., None]
+    chosen = np.arange(flat.shape[-1]) == first
+
+    def backward(g):
+        routed = (chosen * g[..., None]).astype(g.dtype)
+        return windows.adjoint(routed.reshape(patches.shape))
+    return Tensor(flat.max(axis=-1), [(x, backward)])
+
+
+def avg_pool2d(x, kernel_size, stride=None, padding=0):
+    """Each window's mean, padding counted (count_include_pad)."""
+    windows = Windows(x.shape, kernel_size, stride or kernel_size, padding, 1)
+    patches = windows.of(x.value, 0)
+    count = windows.kh * windows.kw
+
+    def backward(g):
+        spread = np.broadcast_to(g[..., None, None] / count, patches.shape)
+        return windows.adjoint(np.ascontiguousarray(spread))
+    return Tensor(patches.mean(axis=(4, 5)), [(x, backward)])
+
+
 # -- losses ------------------------------------------------------------------
 def one_hot(labels, num_classes):
     """As torch's: integer rows, no gradient."""
@@ -259,9 +329,9 @@ def mse_loss(prediction, target):
     return mean(difference * difference)
 
 
-nn = SimpleNamespace(functional=SimpleNamespace(cross_entropy=cross_entropy,
-                                                mse_loss=mse_loss,
-                                                one_hot=one_hot))
+nn = SimpleNamespace(functional=SimpleNamespace(
+    cross_entropy=cross_entropy, mse_loss=mse_loss, one_hot=one_hot,
+    conv2d=conv2d, max_pool2d=max_pool2d, avg_pool2d=avg_pool2d))
 
 
 # -- optimizers, as torch.optim's step rules ----------------------------------

@@ -232,6 +232,101 @@ def Grad_MatmulOp : Grad_LoweredOp<"matmul"> {
 }
 
 //===----------------------------------------------------------------------===//
+// Convolution and pooling over NCHW images. A window has a kernel size,
+// stride, padding and dilation per spatial dimension, each given as one
+// integer for both or a list [height, width].
+//===----------------------------------------------------------------------===//
+
+defvar Grad_WindowSize = OptionalAttr<AnyAttrOf<[DenseI64ArrayAttr, I64Attr]>>;
+
+def Grad_Conv2dOp : Grad_CompositeOp<"conv2d"> {
+  let summary = "2-D cross-correlation of NCHW images with OIHW kernels";
+  let description = [{
+    As torch.nn.functional.conv2d without bias: the kernel size comes from
+    the weights. Decomposes into im2col and one GEMM, so its gradients are
+    those of the GEMM and col2im.
+  }];
+  let arguments = (ins Grad_FloatTensor:$input, Grad_FloatTensor:$weight,
+                       Grad_WindowSize:$stride, Grad_WindowSize:$padding,
+                       Grad_WindowSize:$dilation);
+  let results = (outs Grad_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight attr-dict `:` type($input) `,` type($weight) `->` type($result)
+  }];
+}
+
+def Grad_Im2colOp : Grad_LoweredOp<"im2col"> {
+  let summary = "The zero-padded windows of NCHW images, one row per position";
+  let description = [{
+    [N, C, H, W] to [N, Ho, Wo, C, kh, kw]: element (n, y, x, c, i, j) is
+    input (n, c, y * stride + i * dilation - padding, ...), or 0 in the
+    padding. Rows of C * kh * kw are what a convolution multiplies by its
+    kernels.
+  }];
+  let arguments = (ins Grad_FloatTensor:$input, Grad_WindowSize:$kernel,
+                       Grad_WindowSize:$stride, Grad_WindowSize:$padding,
+                       Grad_WindowSize:$dilation);
+  let results = (outs Grad_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+def Grad_Col2imOp : Grad_LoweredOp<"col2im"> {
+  let summary = "Sums windows back into NCHW images: the adjoint of im2col";
+  let description = [{
+    [N, Ho, Wo, C, kh, kw] to [N, C, H, W] with H, W given by `size`: each
+    image element is the sum of the window elements im2col copied it to.
+  }];
+  let arguments = (ins Grad_FloatTensor:$input, DenseI64ArrayAttr:$size,
+                       Grad_WindowSize:$stride, Grad_WindowSize:$padding,
+                       Grad_WindowSize:$dilation);
+  let results = (outs Grad_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+def Grad_MaxPool2dOp : Grad_LoweredOp<"max_pool2d"> {
+  let summary = "Maximum over each window of NCHW images";
+  let description = [{
+    As torch.nn.functional.max_pool2d: `stride` defaults to `kernel`, the
+    padding never wins, and the gradient goes to the first maximum of each
+    window in row-major order (a NaN counts as a maximum).
+  }];
+  let arguments = (ins Grad_FloatTensor:$input, Grad_WindowSize:$kernel,
+                       Grad_WindowSize:$stride, Grad_WindowSize:$padding,
+                       Grad_WindowSize:$dilation);
+  let results = (outs Grad_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+def Grad_MaxPool2dGradOp : Grad_Op<"max_pool2d_grad", [InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<Grad_LowerToLinalgOpInterface>]> {
+  let summary = "The gradient of max_pool2d with respect to its input";
+  let description = [{
+    Routes each element of `grad` (shaped like the pool's result) to the
+    first maximum of its window of `input`, summing where windows overlap.
+  }];
+  let arguments = (ins Grad_FloatTensor:$input, Grad_FloatTensor:$grad,
+                       Grad_WindowSize:$kernel, Grad_WindowSize:$stride,
+                       Grad_WindowSize:$padding, Grad_WindowSize:$dilation);
+  let results = (outs Grad_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $grad attr-dict `:` type($input) `,` type($grad) `->` type($result)
+  }];
+}
+
+def Grad_AvgPool2dOp : Grad_CompositeOp<"avg_pool2d"> {
+  let summary = "Mean over each window of NCHW images, padding counted";
+  let description = [{
+    As torch.nn.functional.avg_pool2d (count_include_pad): `stride`
+    defaults to `kernel`. Decomposes into im2col and a mean.
+  }];
+  let arguments = (ins Grad_FloatTensor:$input, Grad_WindowSize:$kernel,
+                       Grad_WindowSize:$stride, Grad_WindowSize:$padding,
+                       Grad_WindowSize:$dilation);
+  let results = (outs Grad_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+//===----------------------------------------------------------------------===//
 // Activations over an axis, and losses
 //===----------------------------------------------------------------------===//
 
