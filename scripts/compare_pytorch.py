@@ -3,8 +3,9 @@
 
 For each model, gradc writes initial parameters (gradc init) and, for a
 random batch, the loss and every gradient (gradc grad). PyTorch rebuilds the
-same network from those parameters (layers w1/b1, w2/b2, ... with ReLU
-between them, softmax cross-entropy) and must agree within 1e-4 relative.
+same network from those parameters (NETWORKS; for the MLPs, layers w1/b1,
+w2/b2, ... with ReLU between them; softmax cross-entropy) and must agree
+within 1e-4 relative.
 Then each optimizer takes twenty steps on one batch (gradc step) and must
 agree with torch.optim (see compare_optimizer).
 
@@ -45,15 +46,63 @@ def close(name, got, want):
     return error <= RTOL
 
 
+def mlp(t, h):
+    """Layers w1/b1, w2/b2, ... with ReLU between them."""
+    layers = sorted(int(n[1:]) for n in t if re.fullmatch(r"w\d+", n))
+    for i in layers:
+        h = h @ t[f"w{i}"] + t[f"b{i}"]
+        if i != layers[-1]:
+            h = torch.relu(h)
+    return h
+
+
+def lenet5(t, x):
+    h = F.max_pool2d(torch.relu(F.conv2d(x, t["k1"], padding=2) + t["c1"]), 2)
+    h = F.max_pool2d(torch.relu(F.conv2d(h, t["k2"]) + t["c2"]), 2)
+    h = torch.relu(h.flatten(1) @ t["w3"] + t["b3"])
+    h = torch.relu(h @ t["w4"] + t["b4"])
+    return h @ t["w5"] + t["b5"]
+
+
+def cnn_fmnist(t, x):
+    h = F.max_pool2d(torch.relu(F.conv2d(x, t["k1"], padding=1) + t["c1"]), 2)
+    h = F.max_pool2d(torch.relu(F.conv2d(h, t["k2"], padding=1) + t["c2"]), 2)
+    h = torch.relu(h.flatten(1) @ t["w3"] + t["b3"])
+    return h @ t["w4"] + t["b4"]
+
+
+def resnet_small(t, x):
+    def conv_relu(h, k, c, stride=1):
+        return torch.relu(F.conv2d(h, t[k], stride=stride, padding=1) + t[c])
+
+    def block(h, n, strided=False):
+        inner = conv_relu(h, f"k{n}a", f"c{n}a", 2 if strided else 1)
+        shortcut = F.conv2d(h, t[f"k{n}s"], stride=2) if strided else h
+        return torch.relu(F.conv2d(inner, t[f"k{n}b"], padding=1)
+                          + t[f"c{n}b"] + shortcut)
+    h = conv_relu(x, "k0", "c0")
+    for n in range(1, 7):
+        h = block(h, n, strided=n in (3, 5))
+    return h.mean(dim=(2, 3)) @ t["w7"] + t["b7"]
+
+
+# Each model's network in PyTorch, over gradc's parameter names.
+NETWORKS = {"lenet5": lenet5, "cnn_fmnist": cnn_fmnist,
+            "resnet_small": resnet_small}
+
+
 def compare(tool, model, work):
     params = work / "params.safetensors"
     gradc(tool, "init", str(model), "--seed", "7", "--out", str(params))
     weights = read_safetensors(params)
-    layers = sorted(int(n[1:]) for n in weights if re.fullmatch(r"w\d+", n))
-    batch = int(re.search(r"batch\s*=\s*(\d+)", model.read_text()).group(1))
+    source = model.read_text()
+    batch = int(re.search(r"batch\s*=\s*(\d+)", source).group(1))
+    classes = int(re.search(r"classes\s*=\s*(\d+)", source).group(1))
+    sizes = re.search(r"input\s+x\s*:\s*f32\[batch,([^\]]*)\]", source)
+    shape = tuple(int(d) for d in sizes.group(1).split(","))
+    network = NETWORKS.get(model.stem, mlp)
     rng = np.random.default_rng(11)
-    x = rng.standard_normal((batch, weights["w1"].shape[0])).astype(np.float32)
-    classes = weights[f"w{layers[-1]}"].shape[1]
+    x = rng.standard_normal((batch,) + shape).astype(np.float32)
     y = rng.integers(0, classes, batch).astype(np.int32)
     np.save(work / "x.npy", x)
     np.save(work / "y.npy", y)
@@ -66,12 +115,8 @@ def compare(tool, model, work):
 
     torch.set_num_threads(2)
     tensors = {n: torch.tensor(v, requires_grad=True) for n, v in weights.items()}
-    h = torch.tensor(x)
-    for i in layers:
-        h = h @ tensors[f"w{i}"] + tensors[f"b{i}"]
-        if i != layers[-1]:
-            h = torch.relu(h)
-    reference = F.cross_entropy(h, torch.tensor(y, dtype=torch.int64))
+    logits = network(tensors, torch.tensor(x))
+    reference = F.cross_entropy(logits, torch.tensor(y, dtype=torch.int64))
     reference.backward()
 
     print(f"  {model.name}: loss gradc {loss:.6f}, torch {reference.item():.6f}")
@@ -171,7 +216,8 @@ def main():
         sys.exit(__doc__)
     tool, models = sys.argv[1], Path(sys.argv[2])
     names = sys.argv[3:] or ["mlp.grad", "mlp_small.grad", "mlp_fmnist.grad",
-                             "mlp_big.grad"]
+                             "mlp_big.grad", "lenet5.grad", "cnn_fmnist.grad",
+                             "resnet_small.grad"]
     print(f"gradc vs PyTorch {torch.__version__} (relative tolerance {RTOL})")
     ok = True
     with tempfile.TemporaryDirectory() as directory:
