@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""gradc's training step against PyTorch and a hand-written Eigen step.
+"""gradc's training step against PyTorch and a hand-written Eigen step, and
+its CNNs against PyTorch's.
 
 Runs every contender on every model in each round, alternating them so that
 machine noise hits all alike, and reports the median over rounds of each
@@ -80,6 +81,48 @@ def main():
         row = [name] + [f"{median[c]:.3f}" for c in contenders]
         row += [f"{best_gradc / best_torch:.2f}x", f"{best_gradc / median['eigen']:.2f}x",
                 f"{statistics.median(compile_ms[name]):.0f}", *arenas[name]]
+        print("  ".join(f"{cell:>14}" for cell in row))
+
+    convolutional(gradc, models, build, rounds)
+
+
+CNNS = [  # name, steps per measurement, warm-up steps
+    ("lenet5", 100, 10),
+    ("cnn_fmnist", 30, 5),
+    ("vgg16", 3, 1),
+]
+
+
+def convolutional(gradc, models, build, rounds):
+    """The CNNs against the same networks in PyTorch (bench_torch_cnn.py,
+    oneDNN convolutions), with each step's GFLOP/s beside the FMA peak."""
+    torch = str(Path(__file__).parent / "bench_torch_cnn.py")
+    peak = measure([str(build / "test" / "fma_peak")])["fma_peak_gflops"]
+    times = {(m, c): [] for m, *_ in CNNS for c in ("gradc", "torch")}
+    compile_ms, gflop = {m: [] for m, *_ in CNNS}, {}
+    for round_ in range(rounds):
+        print(f"CNN round {round_ + 1}/{rounds}", file=sys.stderr)
+        for name, steps, warmup in CNNS:
+            values = measure([gradc, "bench", str(models / f"{name}.grad"),
+                              "--steps", str(steps), "--warmup", str(warmup)])
+            times[name, "gradc"].append(values["step_ms_median"])
+            compile_ms[name].append(values["compile_ms"])
+            values = measure(["/usr/bin/python3", torch, name, "--steps",
+                              str(steps)])
+            times[name, "torch"].append(values["step_ms_median"])
+            gflop[name] = values["step_gflop"]
+    print(f"\nmedian ms per CNN training step, {rounds} rounds, 2 threads; "
+          f"FMA peak {peak:.0f} GFLOP/s (fma_peak, all cores)")
+    header = ["model", "gradc", "torch", "vs torch", "gradc GFLOP/s",
+              "of peak", "compile ms"]
+    print("  ".join(f"{h:>14}" for h in header))
+    for name, *_ in CNNS:
+        gradc_ms = statistics.median(times[name, "gradc"])
+        torch_ms = statistics.median(times[name, "torch"])
+        rate = gflop[name] / (gradc_ms / 1000)
+        row = [name, f"{gradc_ms:.2f}", f"{torch_ms:.2f}",
+               f"{gradc_ms / torch_ms:.2f}x", f"{rate:.0f}",
+               f"{rate / peak:.0%}", f"{statistics.median(compile_ms[name]):.0f}"]
         print("  ".join(f"{cell:>14}" for cell in row))
 
 

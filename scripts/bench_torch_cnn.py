@@ -3,7 +3,8 @@
 gradc bench for the convolutional models.
 
 Usage: bench_torch_cnn.py MODEL [--steps N]   (MODEL: lenet5, cnn_fmnist, vgg16)
-Prints the median milliseconds per step (forward, backward, Adam update).
+Prints the FLOPs of a step (its GEMM-like work) and the median milliseconds
+per step (forward, backward, update).
 """
 import sys
 import time
@@ -13,8 +14,13 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
+# Each model's optimize line in models/.
+ADAM = lambda p: torch.optim.Adam(p, lr=0.001)  # noqa: E731
+SGD = lambda p: torch.optim.SGD(p, lr=0.01)  # noqa: E731
+
+
 def lenet5():
-    return 64, (1, 28, 28), 10, nn.Sequential(
+    return 64, (1, 28, 28), 10, ADAM, nn.Sequential(
         nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
         nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
@@ -22,7 +28,7 @@ def lenet5():
 
 
 def cnn_fmnist():
-    return 64, (1, 28, 28), 10, nn.Sequential(
+    return 64, (1, 28, 28), 10, ADAM, nn.Sequential(
         nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
         nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU(),
@@ -38,7 +44,28 @@ def vgg16():
         layers.append(nn.MaxPool2d(2))
     layers += [nn.Flatten(), nn.Linear(512 * 7 * 7, 4096), nn.ReLU(),
                nn.Linear(4096, 4096), nn.ReLU(), nn.Linear(4096, 1000)]
-    return 2, (3, 224, 224), 1000, nn.Sequential(*layers)
+    return 2, (3, 224, 224), 1000, SGD, nn.Sequential(*layers)
+
+
+def step_flops(model, x):
+    """The multiply-adds of one training step, counted as 2 FLOPs each, of
+    the convolutions and dense layers: the forward product, the gradient of
+    the weights, and the gradient of the input (except for the first layer,
+    whose input is data)."""
+    flops = []
+
+    def count(module, inputs, output):
+        weight = module.weight
+        per_output = weight[0].numel()  # in * kh * kw, or in
+        products = 2 * output.numel() * per_output
+        flops.append(products * (2 if not flops else 3))
+    hooks = [m.register_forward_hook(count) for m in model.modules()
+             if isinstance(m, (nn.Conv2d, nn.Linear))]
+    with torch.no_grad():
+        model(x)
+    for hook in hooks:
+        hook.remove()
+    return sum(flops)
 
 
 def main():
@@ -49,8 +76,8 @@ def main():
         steps = int(args[at + 1])
         del args[at:at + 2]
     torch.set_num_threads(2)
-    batch, image, classes, model = globals()[args[0]]()
-    optimizer = torch.optim.Adam(model.parameters(), lr=0.001)
+    batch, image, classes, optimizer, model = globals()[args[0]]()
+    optimizer = optimizer(model.parameters())
     x = torch.randn(batch, *image)
     y = torch.randint(0, classes, (batch,))
 
@@ -60,6 +87,7 @@ def main():
         loss.backward()
         optimizer.step()
 
+    print(f"step_gflop {step_flops(model, x) * 1e-9:.4f}")
     for _ in range(3):
         step()
     times = []

@@ -657,14 +657,61 @@ static Value firstMaxima(OpBuilder &b, Location loc, Value input,
       })[1];
 }
 
+/// Where windows do not overlap (each stride at least the window's span, as
+/// in the usual 2x2 pool of stride 2), each element belongs to one window
+/// at most, so every window writes its own elements directly: the gradient
+/// at its first maximum and 0 elsewhere, into zeros (padded, then cropped).
+static Value scatterToMaxima(OpBuilder &b, Location loc, Value argmax,
+                             Value grad, const Window &w,
+                             RankedTensorType resultType) {
+  SmallVector<int64_t> pads = {0, 0, w.padding[0], w.padding[1]};
+  SmallVector<int64_t> shape(resultType.getShape());
+  shape[2] += 2 * w.padding[0];
+  shape[3] += 2 * w.padding[1];
+  Value zeros = emptyTensor(
+      b, loc, RankedTensorType::get(shape, resultType.getElementType()), 0.0);
+  AffineMap own = AffineMap::get(
+      6, 0, {dim(b, 0), dim(b, 1), dim(b, 2), dim(b, 3)}, b.getContext());
+  SmallVector<AffineMap> maps = {
+      own, own, AffineMap::get(6, 0, {dim(b, 4), dim(b, 5)}, b.getContext()),
+      windowReadMap(b, w)};
+  Value offsets =
+      b.create<tensor::EmptyOp>(loc, w.kernel, resultType.getElementType());
+  SmallVector<utils::IteratorType> iterators(6, utils::IteratorType::parallel);
+  Value written =
+      b.create<linalg::GenericOp>(
+           loc, zeros.getType(), ValueRange{grad, argmax, offsets}, zeros, maps,
+           iterators,
+           [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+             Value isMax = nested.create<arith::CmpIOp>(
+                 nestedLoc, arith::CmpIPredicate::eq, args[1],
+                 windowOffset(nested, nestedLoc, w));
+             nested.create<linalg::YieldOp>(
+                 nestedLoc, nested
+                                .create<arith::SelectOp>(nestedLoc, isMax,
+                                                         args[0], args[3])
+                                .getResult());
+           })
+          .getResult(0);
+  if (w.padding == Pair{0, 0})
+    return written;
+  AffineMap crop = AffineMap::get(
+      4, 0, {dim(b, 0), dim(b, 1), dim(b, 2) + pads[2], dim(b, 3) + pads[3]},
+      b.getContext());
+  return buildGeneric(b, loc, resultType, written, crop,
+                      [](OpBuilder &, Location, ValueRange x) { return x[0]; });
+}
+
 SmallVector<Value> MaxPool2dGradOp::lowerToLinalg(OpBuilder &b) {
   Location loc = getLoc();
   Window w = windowOf(*this);
   RankedTensorType pooled = getGrad().getType();
+  Value maxima = firstMaxima(b, loc, getInput(), w);
+  if (w.stride[0] >= w.span(0) && w.stride[1] >= w.span(1))
+    return {scatterToMaxima(b, loc, maxima, getGrad(), w, getType())};
   Cover cover(w, spatialSize(getInput().getType()),
               {pooled.getDimSize(2), pooled.getDimSize(3)});
-  Value argmax = cover.pad(b, loc, firstMaxima(b, loc, getInput(), w),
-                           b.getI32IntegerAttr(-1));
+  Value argmax = cover.pad(b, loc, maxima, b.getI32IntegerAttr(-1));
   Value grad = cover.pad(b, loc, getGrad(), floatFill(getGrad(), 0.0));
   // (n, c, h, w, i, j) reads the window at (n, c, y, x) of both.
   AffineMap read = AffineMap::get(
