@@ -259,66 +259,48 @@ AffineMap windowReadMap(OpBuilder &b, const Window &w) {
                         b.getContext());
 }
 
-/// The gather side of a window: over (n, c, h, w, i, j), image element
-/// (h, w) is offset (i, j) of the window at ((h + padding - i * dilation) /
-/// stride, ...) when that divides exactly and lies among the positions.
-/// Reading a tensor of positions padded by `low` and `high` (zeros, or -1
-/// for indices) keeps every such read in bounds; the quotient is rounded
-/// down, so the loop must also check divisibility (see `coversExactly`).
-struct Cover {
-  Window window;
-  Pair low, high;
-
-  Cover(const Window &window, Pair imageSize, Pair positions) : window(window) {
-    for (int d = 0; d < 2; ++d) {
-      int64_t s = window.stride[d];
-      int64_t first =
-          window.padding[d] - (window.kernel[d] - 1) * window.dilation[d];
-      low[d] = first < 0 ? (-first + s - 1) / s : 0;
-      int64_t last = (imageSize[d] - 1 + window.padding[d]) / s;
-      high[d] = std::max<int64_t>(0, last - (positions[d] - 1));
-    }
-  }
-
-  /// The padded position coordinate along spatial dimension `d`.
-  AffineExpr position(OpBuilder &b, int d) const {
-    AffineExpr numerator = dim(b, 2 + d) - dim(b, 4 + d) * window.dilation[d] +
-                           (window.padding[d] + window.stride[d] * low[d]);
-    return window.stride[d] == 1 ? numerator
-                                 : numerator.floorDiv(window.stride[d]);
-  }
-
-  /// Positions [.., .., Ho, Wo] padded for the gather.
-  Value pad(OpBuilder &b, Location loc, Value positions, TypedAttr fill) const {
-    return padded(b, loc, positions, {0, 0, low[0], low[1]},
-                  {0, 0, high[0], high[1]}, fill);
-  }
-
-  /// Inside the loop body: whether (h + padding - i * dilation) divides by
-  /// the stride in both dimensions.
-  Value coversExactly(OpBuilder &b, Location loc) const {
-    Value exact = b.create<arith::ConstantIntOp>(loc, 1, 1);
-    for (int d = 0; d < 2; ++d) {
-      int64_t s = window.stride[d];
-      if (s == 1)
-        continue;
-      Value h = b.create<linalg::IndexOp>(loc, 2 + d);
-      Value i = b.create<linalg::IndexOp>(loc, 4 + d);
-      Value numerator = b.create<arith::SubIOp>(
-          loc,
-          b.create<arith::AddIOp>(
-              loc, h, indexConstant(b, loc, window.padding[d] + s * low[d])),
-          b.create<arith::MulIOp>(loc, i,
-                                  indexConstant(b, loc, window.dilation[d])));
-      Value remainder =
-          b.create<arith::RemUIOp>(loc, numerator, indexConstant(b, loc, s));
-      Value divides = b.create<arith::CmpIOp>(
-          loc, arith::CmpIPredicate::eq, remainder, indexConstant(b, loc, 0));
-      exact = b.create<arith::AndIOp>(loc, exact, divides);
-    }
-    return exact;
-  }
-};
+/// Adds what `body` computes at each point of a loop nest over windows into
+/// the image element that point reads (`imageMap`, in padded coordinates):
+/// the adjoint of reading through windows. The images start as zeros with
+/// the window's padding, cropped at the end. Windows overlap, so several
+/// points add into one element: only the first loop (the batch, which the
+/// parallel-loop passes split among threads) is parallel, and the others
+/// accumulate in order.
+Value accumulateIntoImages(
+    OpBuilder &b, Location loc, RankedTensorType imageType, const Window &w,
+    ValueRange inputs, ArrayRef<AffineMap> inputMaps, AffineMap imageMap,
+    function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  using utils::IteratorType;
+  SmallVector<int64_t> shape(imageType.getShape());
+  shape[2] += 2 * w.padding[0];
+  shape[3] += 2 * w.padding[1];
+  Value zeros = emptyTensor(
+      b, loc, RankedTensorType::get(shape, imageType.getElementType()), 0.0);
+  SmallVector<AffineMap> maps(inputMaps.begin(), inputMaps.end());
+  maps.push_back(imageMap);
+  SmallVector<IteratorType> iterators(6, IteratorType::reduction);
+  iterators[0] = IteratorType::parallel;
+  Value sums =
+      b.create<linalg::GenericOp>(
+           loc, zeros.getType(), inputs, zeros, maps, iterators,
+           [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+             Value term = body(nested, nestedLoc, args.drop_back());
+             nested.create<linalg::YieldOp>(
+                 nestedLoc,
+                 nested.create<arith::AddFOp>(nestedLoc, args.back(), term)
+                     .getResult());
+           })
+          .getResult(0);
+  if (w.padding == Pair{0, 0})
+    return sums;
+  AffineMap crop =
+      AffineMap::get(4, 0,
+                     {dim(b, 0), dim(b, 1), dim(b, 2) + w.padding[0],
+                      dim(b, 3) + w.padding[1]},
+                     b.getContext());
+  return buildGeneric(b, loc, imageType, sums, crop,
+                      [](OpBuilder &, Location, ValueRange x) { return x[0]; });
+}
 
 /// Inside a window loop body: the window offset i * kw + j as an i32.
 Value windowOffset(OpBuilder &b, Location loc, const Window &w) {
@@ -530,27 +512,19 @@ static Pair col2imKernel(Col2imOp op) {
 }
 
 SmallVector<Value> Col2imOp::lowerToLinalg(OpBuilder &b) {
+  // Over (n, y, x, c, i, j), each window element adds into the image
+  // element (n, c, y * s + i * d, x * s + j * d) that im2col copied it from.
   Location loc = getLoc();
   Window w = windowOf(*this, col2imKernel(*this));
-  ArrayRef<int64_t> shape = getInput().getType().getShape();
-  Cover cover(w, {getSize()[0], getSize()[1]}, {shape[1], shape[2]});
-  Value windows = padded(
-      b, loc, getInput(), {0, cover.low[0], cover.low[1], 0, 0, 0},
-      {0, cover.high[0], cover.high[1], 0, 0, 0}, floatFill(getInput(), 0.0));
-  // (n, c, h, w, i, j) reads windows (n, y, x, c, i, j).
-  AffineMap read =
+  AffineMap image =
       AffineMap::get(6, 0,
-                     {dim(b, 0), cover.position(b, 0), cover.position(b, 1),
-                      dim(b, 1), dim(b, 4), dim(b, 5)},
+                     {dim(b, 0), dim(b, 3),
+                      dim(b, 1) * w.stride[0] + dim(b, 4) * w.dilation[0],
+                      dim(b, 2) * w.stride[1] + dim(b, 5) * w.dilation[1]},
                      b.getContext());
-  Value init = emptyTensor(b, loc, getType(), 0.0);
-  return windowLoop(
-      b, loc, w, windows, read, init,
-      [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
-        Value sum = nested.create<arith::AddFOp>(nestedLoc, args[1], args[0]);
-        return SmallVector<Value>{nested.create<arith::SelectOp>(
-            nestedLoc, cover.coversExactly(nested, nestedLoc), sum, args[1])};
-      });
+  return {accumulateIntoImages(
+      b, loc, getType(), w, getInput(), b.getMultiDimIdentityMap(6), image,
+      [](OpBuilder &, Location, ValueRange x) { return x[0]; })};
 }
 
 SmallVector<Value> Col2imOp::buildVJP(OpBuilder &b, Value g) {
@@ -657,79 +631,29 @@ static Value firstMaxima(OpBuilder &b, Location loc, Value input,
       })[1];
 }
 
-/// Where windows do not overlap (each stride at least the window's span, as
-/// in the usual 2x2 pool of stride 2), each element belongs to one window
-/// at most, so every window writes its own elements directly: the gradient
-/// at its first maximum and 0 elsewhere, into zeros (padded, then cropped).
-static Value scatterToMaxima(OpBuilder &b, Location loc, Value argmax,
-                             Value grad, const Window &w,
-                             RankedTensorType resultType) {
-  SmallVector<int64_t> pads = {0, 0, w.padding[0], w.padding[1]};
-  SmallVector<int64_t> shape(resultType.getShape());
-  shape[2] += 2 * w.padding[0];
-  shape[3] += 2 * w.padding[1];
-  Value zeros = emptyTensor(
-      b, loc, RankedTensorType::get(shape, resultType.getElementType()), 0.0);
-  AffineMap own = AffineMap::get(
-      6, 0, {dim(b, 0), dim(b, 1), dim(b, 2), dim(b, 3)}, b.getContext());
-  SmallVector<AffineMap> maps = {
-      own, own, AffineMap::get(6, 0, {dim(b, 4), dim(b, 5)}, b.getContext()),
-      windowReadMap(b, w)};
-  Value offsets =
-      b.create<tensor::EmptyOp>(loc, w.kernel, resultType.getElementType());
-  SmallVector<utils::IteratorType> iterators(6, utils::IteratorType::parallel);
-  Value written =
-      b.create<linalg::GenericOp>(
-           loc, zeros.getType(), ValueRange{grad, argmax, offsets}, zeros, maps,
-           iterators,
-           [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
-             Value isMax = nested.create<arith::CmpIOp>(
-                 nestedLoc, arith::CmpIPredicate::eq, args[1],
-                 windowOffset(nested, nestedLoc, w));
-             nested.create<linalg::YieldOp>(
-                 nestedLoc, nested
-                                .create<arith::SelectOp>(nestedLoc, isMax,
-                                                         args[0], args[3])
-                                .getResult());
-           })
-          .getResult(0);
-  if (w.padding == Pair{0, 0})
-    return written;
-  AffineMap crop = AffineMap::get(
-      4, 0, {dim(b, 0), dim(b, 1), dim(b, 2) + pads[2], dim(b, 3) + pads[3]},
-      b.getContext());
-  return buildGeneric(b, loc, resultType, written, crop,
-                      [](OpBuilder &, Location, ValueRange x) { return x[0]; });
-}
-
 SmallVector<Value> MaxPool2dGradOp::lowerToLinalg(OpBuilder &b) {
+  // Over (n, c, y, x, i, j), the window element at the first maximum adds
+  // the window's gradient into the image element it read.
   Location loc = getLoc();
   Window w = windowOf(*this);
-  RankedTensorType pooled = getGrad().getType();
   Value maxima = firstMaxima(b, loc, getInput(), w);
-  if (w.stride[0] >= w.span(0) && w.stride[1] >= w.span(1))
-    return {scatterToMaxima(b, loc, maxima, getGrad(), w, getType())};
-  Cover cover(w, spatialSize(getInput().getType()),
-              {pooled.getDimSize(2), pooled.getDimSize(3)});
-  Value argmax = cover.pad(b, loc, maxima, b.getI32IntegerAttr(-1));
-  Value grad = cover.pad(b, loc, getGrad(), floatFill(getGrad(), 0.0));
-  // (n, c, h, w, i, j) reads the window at (n, c, y, x) of both.
-  AffineMap read = AffineMap::get(
-      6, 0, {dim(b, 0), dim(b, 1), cover.position(b, 0), cover.position(b, 1)},
-      b.getContext());
-  Value init = emptyTensor(b, loc, getType(), 0.0);
-  return windowLoop(
-      b, loc, w, {grad, argmax}, {read, read}, init,
+  AffineMap window = AffineMap::get(
+      6, 0, {dim(b, 0), dim(b, 1), dim(b, 2), dim(b, 3)}, b.getContext());
+  AffineMap offsets =
+      AffineMap::get(6, 0, {dim(b, 4), dim(b, 5)}, b.getContext());
+  Value offsetSizes =
+      b.create<tensor::EmptyOp>(loc, w.kernel, getType().getElementType());
+  return {accumulateIntoImages(
+      b, loc, getType(), w, {getGrad(), maxima, offsetSizes},
+      {window, window, offsets}, windowReadMap(b, w),
       [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
         Value isMax = nested.create<arith::CmpIOp>(
             nestedLoc, arith::CmpIPredicate::eq, args[1],
             windowOffset(nested, nestedLoc, w));
-        Value routed = nested.create<arith::AndIOp>(
-            nestedLoc, isMax, cover.coversExactly(nested, nestedLoc));
-        Value sum = nested.create<arith::AddFOp>(nestedLoc, args[2], args[0]);
-        return SmallVector<Value>{
-            nested.create<arith::SelectOp>(nestedLoc, routed, sum, args[2])};
-      });
+        Value zero = scalarConstant(nested, nestedLoc, args[0].getType(), 0.0);
+        return nested.create<arith::SelectOp>(nestedLoc, isMax, args[0], zero)
+            .getResult();
+      })};
 }
 
 //===----------------------------------------------------------------------===//
