@@ -39,7 +39,13 @@ def main():
         loss.backward()
         optimizer.step()
 
-    for _ in range(10):
+    print_median_step(step, steps, warmup=10)
+
+
+def print_median_step(step, steps, warmup):
+    """Runs `step` `warmup` times, then prints the median milliseconds of
+    `steps` timed runs, as gradc bench does."""
+    for _ in range(warmup):
         step()
     times = []
     for _ in range(steps):

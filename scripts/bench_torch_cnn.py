@@ -7,11 +7,11 @@ Prints the FLOPs of a step (its GEMM-like work) and the median milliseconds
 per step (forward, backward, update).
 """
 import sys
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from bench_torch import print_median_step
 
 
 # Each model's optimize line in models/.
@@ -88,15 +88,7 @@ def main():
         optimizer.step()
 
     print(f"step_gflop {step_flops(model, x) * 1e-9:.4f}")
-    for _ in range(3):
-        step()
-    times = []
-    for _ in range(steps):
-        start = time.perf_counter()
-        step()
-        times.append((time.perf_counter() - start) * 1000)
-    times.sort()
-    print(f"step_ms_median {times[len(times) // 2]:.4f}")
+    print_median_step(step, steps, warmup=3)
 
 
 if __name__ == "__main__":

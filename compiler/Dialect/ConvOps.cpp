@@ -140,9 +140,9 @@ Pair spatialSize(RankedTensorType images) {
 }
 
 /// Shape rule of the pools: [N, C, H, W] to [N, C, Ho, Wo].
-FailureOr<RankedTensorType> inferPool(std::optional<Location> loc,
-                                      StringRef opName, Value input,
-                                      DictionaryAttr attributes) {
+LogicalResult inferPool(std::optional<Location> loc, StringRef opName,
+                        Value input, DictionaryAttr attributes,
+                        SmallVectorImpl<Type> &results) {
   if (failed(requireImages(loc, opName, input, "the input")))
     return failure();
   auto type = cast<RankedTensorType>(input.getType());
@@ -153,9 +153,11 @@ FailureOr<RankedTensorType> inferPool(std::optional<Location> loc,
       positionsOver(loc, opName, *window, spatialSize(type), /*isPool=*/true);
   if (failed(positions))
     return failure();
-  return RankedTensorType::get({type.getDimSize(0), type.getDimSize(1),
-                                (*positions)[0], (*positions)[1]},
-                               type.getElementType());
+  results.push_back(
+      RankedTensorType::get({type.getDimSize(0), type.getDimSize(1),
+                             (*positions)[0], (*positions)[1]},
+                            type.getElementType()));
+  return success();
 }
 
 //===----------------------------------------------------------------------===//
@@ -542,12 +544,8 @@ LogicalResult MaxPool2dOp::inferReturnTypes(MLIRContext *,
                                             std::optional<Location> loc,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &results) {
-  FailureOr<RankedTensorType> type =
-      inferPool(loc, "max_pool2d", adaptor.getInput(), adaptor.getAttributes());
-  if (failed(type))
-    return failure();
-  results.push_back(*type);
-  return success();
+  return inferPool(loc, "max_pool2d", adaptor.getInput(),
+                   adaptor.getAttributes(), results);
 }
 
 SmallVector<Value> MaxPool2dOp::lowerToLinalg(OpBuilder &b) {
@@ -575,14 +573,14 @@ LogicalResult
 MaxPool2dGradOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                   Adaptor adaptor,
                                   SmallVectorImpl<Type> &results) {
-  FailureOr<RankedTensorType> pooled = inferPool(
-      loc, "max_pool2d_grad", adaptor.getInput(), adaptor.getAttributes());
-  if (failed(pooled))
+  SmallVector<Type> pooled;
+  if (failed(inferPool(loc, "max_pool2d_grad", adaptor.getInput(),
+                       adaptor.getAttributes(), pooled)))
     return failure();
-  if (adaptor.getGrad().getType() != *pooled)
+  if (adaptor.getGrad().getType() != pooled[0])
     return shapeError(loc, "max_pool2d_grad",
                       describe(adaptor.getGrad(), "the gradient") +
-                          " but the pool's result is " + formatType(*pooled));
+                          " but the pool's result is " + formatType(pooled[0]));
   results.push_back(adaptor.getInput().getType());
   return success();
 }
@@ -664,12 +662,8 @@ LogicalResult AvgPool2dOp::inferReturnTypes(MLIRContext *,
                                             std::optional<Location> loc,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &results) {
-  FailureOr<RankedTensorType> type =
-      inferPool(loc, "avg_pool2d", adaptor.getInput(), adaptor.getAttributes());
-  if (failed(type))
-    return failure();
-  results.push_back(*type);
-  return success();
+  return inferPool(loc, "avg_pool2d", adaptor.getInput(),
+                   adaptor.getAttributes(), results);
 }
 
 Value AvgPool2dOp::decompose(OpBuilder &b) {

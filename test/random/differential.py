@@ -315,24 +315,23 @@ class Model:
     def max_pool(self, x):
         if self.rng.chance(0.3):  # ReLU zeros tie within windows
             x = self.define(f"relu({x})", f"torch.relu({x})", self.shapes[x])
-        kernel, stride, padding, dilation = self.window(x, "max")
-        p = self.grad_pair
-        return self.define(
-            f"max_pool2d({x}, kernel = {p(kernel)}, stride = {p(stride)}, "
-            f"padding = {p(padding)}, dilation = {p(dilation)})",
-            f"F.max_pool2d({x}, {kernel}, {stride}, {padding}, {dilation})",
-            self.pooled_shape(x, self.shapes[x][1], kernel, stride, padding,
-                              dilation))
+        return self.pool2d(x, "max")
 
     def avg_pool(self, x):
-        kernel, stride, padding, dilation = self.window(x, "avg")
+        return self.pool2d(x, "avg")
+
+    def pool2d(self, x, kind):
+        """max_pool2d or avg_pool2d (which has no dilation in PyTorch)."""
+        kernel, stride, padding, dilation = self.window(x, kind)
         p = self.grad_pair
-        return self.define(
-            f"avg_pool2d({x}, kernel = {p(kernel)}, stride = {p(stride)}, "
-            f"padding = {p(padding)})",
-            f"F.avg_pool2d({x}, {kernel}, {stride}, {padding})",
-            self.pooled_shape(x, self.shapes[x][1], kernel, stride, padding,
-                              dilation))
+        dilated = kind == "max"
+        g = (f"{kind}_pool2d({x}, kernel = {p(kernel)}, stride = {p(stride)}, "
+             f"padding = {p(padding)}"
+             + (f", dilation = {p(dilation)})" if dilated else ")"))
+        t = (f"F.{kind}_pool2d({x}, {kernel}, {stride}, {padding}"
+             + (f", {dilation})" if dilated else ")"))
+        return self.define(g, t, self.pooled_shape(
+            x, self.shapes[x][1], kernel, stride, padding, dilation))
 
     def transposed(self, h):
         """transpose to [cols, rows], an elementwise op there, and back."""
