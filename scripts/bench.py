@@ -89,6 +89,7 @@ def main():
 CNNS = [  # name, steps per measurement, warm-up steps
     ("lenet5", 100, 10),
     ("cnn_fmnist", 30, 5),
+    ("resnet_small", 20, 3),
     ("vgg16", 3, 1),
 ]
 

@@ -2,7 +2,7 @@
 """One PyTorch training step of a CNN from models/, timed: the peer of
 gradc bench for the convolutional models.
 
-Usage: bench_torch_cnn.py MODEL [--steps N]   (MODEL: lenet5, cnn_fmnist, vgg16)
+Usage: bench_torch_cnn.py MODEL [--steps N]   (MODEL: lenet5, cnn_fmnist, resnet_small, vgg16)
 Prints the FLOPs of a step (its GEMM-like work) and the median milliseconds
 per step (forward, backward, update).
 """
@@ -33,6 +33,30 @@ def cnn_fmnist():
         nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
         nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU(),
         nn.Linear(128, 10))
+
+
+class Residual(nn.Module):
+    """resnet_small's basic block: two 3x3 convolutions and a shortcut, the
+    input itself or a strided 1x1 convolution."""
+
+    def __init__(self, channels, width, stride):
+        super().__init__()
+        self.a = nn.Conv2d(channels, width, 3, stride=stride, padding=1)
+        self.b = nn.Conv2d(width, width, 3, padding=1)
+        self.shortcut = (nn.Conv2d(channels, width, 1, stride=stride,
+                                   bias=False) if stride > 1 else None)
+
+    def forward(self, x):
+        shortcut = self.shortcut(x) if self.shortcut else x
+        return torch.relu(self.b(torch.relu(self.a(x))) + shortcut)
+
+
+def resnet_small():
+    blocks = [Residual(16, 16, 1), Residual(16, 16, 1), Residual(16, 32, 2),
+              Residual(32, 32, 1), Residual(32, 64, 2), Residual(64, 64, 1)]
+    return 64, (1, 28, 28), 10, ADAM, nn.Sequential(
+        nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), *blocks,
+        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10))
 
 
 def vgg16():
