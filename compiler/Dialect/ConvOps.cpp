@@ -172,46 +172,60 @@ Value indexConstant(OpBuilder &b, Location loc, int64_t value) {
   return b.create<arith::ConstantIndexOp>(loc, value);
 }
 
-/// `input` surrounded by `low` and `high` elements of `fill` along each
-/// dimension: a filled tensor that one loop copies `input` into.
-Value padded(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> low,
-             ArrayRef<int64_t> high, TypedAttr fill) {
-  auto type = cast<RankedTensorType>(input.getType());
-  if (llvm::all_of(low, [](int64_t n) { return n == 0; }) &&
-      llvm::all_of(high, [](int64_t n) { return n == 0; }))
-    return input;
-  int64_t rank = type.getRank();
-  SmallVector<int64_t> shape;
-  SmallVector<AffineExpr> writes;
-  for (int64_t d = 0; d < rank; ++d) {
-    shape.push_back(type.getDimSize(d) + low[d] + high[d]);
-    writes.push_back(dim(b, d) + low[d]);
-  }
-  auto paddedType = RankedTensorType::get(shape, type.getElementType());
+/// Over [N, C, H, W]: where each element sits in the images padded by the
+/// window's padding.
+AffineMap intoPadding(OpBuilder &b, const Window &w) {
+  return AffineMap::get(4, 0,
+                        {dim(b, 0), dim(b, 1), dim(b, 2) + w.padding[0],
+                         dim(b, 3) + w.padding[1]},
+                        b.getContext());
+}
+
+/// The images' type with the window's padding on both sides of H and W.
+RankedTensorType paddedType(RankedTensorType images, const Window &w) {
+  SmallVector<int64_t> shape(images.getShape());
+  shape[2] += 2 * w.padding[0];
+  shape[3] += 2 * w.padding[1];
+  return RankedTensorType::get(shape, images.getElementType());
+}
+
+/// `images` surrounded by the window's padding of `fill`: a filled tensor
+/// that one loop copies the images into.
+Value paddedImages(OpBuilder &b, Location loc, Value images, const Window &w,
+                   TypedAttr fill) {
+  if (w.padding == Pair{0, 0})
+    return images;
+  RankedTensorType type =
+      paddedType(cast<RankedTensorType>(images.getType()), w);
   Value init = b.create<linalg::FillOp>(
                     loc, b.create<arith::ConstantOp>(loc, fill).getResult(),
-                    b.create<tensor::EmptyOp>(loc, shape, type.getElementType())
+                    b.create<tensor::EmptyOp>(loc, type.getShape(),
+                                              type.getElementType())
                         .getResult())
                    .getResult(0);
-  SmallVector<AffineMap> maps = {
-      b.getMultiDimIdentityMap(rank),
-      AffineMap::get(rank, 0, writes, b.getContext())};
-  SmallVector<utils::IteratorType> iterators(rank,
-                                             utils::IteratorType::parallel);
+  SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(4),
+                                 intoPadding(b, w)};
+  SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
   return b
       .create<linalg::GenericOp>(
-          loc, paddedType, input, init, maps, iterators,
+          loc, type, images, init, maps, iterators,
           [](OpBuilder &nested, Location nestedLoc, ValueRange args) {
             nested.create<linalg::YieldOp>(nestedLoc, args[0]);
           })
       .getResult(0);
 }
 
-/// Images padded by the window's padding on both sides of H and W.
-Value paddedImages(OpBuilder &b, Location loc, Value images,
-                   const Window &window, TypedAttr fill) {
-  SmallVector<int64_t> pads = {0, 0, window.padding[0], window.padding[1]};
-  return padded(b, loc, images, pads, pads, fill);
+/// linalg infers each loop's range from an operand indexed by that loop
+/// alone; the window offsets (i, j), the last two of six loops, have none,
+/// so, as linalg's own pooling ops do, an unread [kh, kw] tensor read
+/// through windowShapeMap gives them theirs.
+Value windowShape(OpBuilder &b, Location loc, const Window &w,
+                  Type elementType) {
+  return b.create<tensor::EmptyOp>(loc, w.kernel, elementType);
+}
+
+AffineMap windowShapeMap(OpBuilder &b) {
+  return AffineMap::get(6, 0, {dim(b, 4), dim(b, 5)}, b.getContext());
 }
 
 TypedAttr floatFill(Value like, double value) {
@@ -227,14 +241,11 @@ SmallVector<Value> windowLoop(
     ArrayRef<AffineMap> inputMaps, ValueRange inits,
     function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)> body) {
   using utils::IteratorType;
-  // linalg infers each loop's range from an operand indexed by that loop
-  // alone; the window offsets have none, so, as linalg's own pooling ops
-  // do, an unread [kh, kw] tensor gives them theirs.
   SmallVector<Value> operands(inputs.begin(), inputs.end());
-  operands.push_back(b.create<tensor::EmptyOp>(
-      loc, w.kernel, cast<ShapedType>(inits[0].getType()).getElementType()));
+  operands.push_back(windowShape(
+      b, loc, w, cast<ShapedType>(inits[0].getType()).getElementType()));
   SmallVector<AffineMap> maps(inputMaps.begin(), inputMaps.end());
-  maps.push_back(AffineMap::get(6, 0, {dim(b, 4), dim(b, 5)}, b.getContext()));
+  maps.push_back(windowShapeMap(b));
   AffineMap result = AffineMap::get(
       6, 0, {dim(b, 0), dim(b, 1), dim(b, 2), dim(b, 3)}, b.getContext());
   maps.append(inits.size(), result);
@@ -273,11 +284,7 @@ Value accumulateIntoImages(
     ValueRange inputs, ArrayRef<AffineMap> inputMaps, AffineMap imageMap,
     function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
   using utils::IteratorType;
-  SmallVector<int64_t> shape(imageType.getShape());
-  shape[2] += 2 * w.padding[0];
-  shape[3] += 2 * w.padding[1];
-  Value zeros = emptyTensor(
-      b, loc, RankedTensorType::get(shape, imageType.getElementType()), 0.0);
+  Value zeros = emptyTensor(b, loc, paddedType(imageType, w), 0.0);
   SmallVector<AffineMap> maps(inputMaps.begin(), inputMaps.end());
   maps.push_back(imageMap);
   SmallVector<IteratorType> iterators(6, IteratorType::reduction);
@@ -295,12 +302,7 @@ Value accumulateIntoImages(
           .getResult(0);
   if (w.padding == Pair{0, 0})
     return sums;
-  AffineMap crop =
-      AffineMap::get(4, 0,
-                     {dim(b, 0), dim(b, 1), dim(b, 2) + w.padding[0],
-                      dim(b, 3) + w.padding[1]},
-                     b.getContext());
-  return buildGeneric(b, loc, imageType, sums, crop,
+  return buildGeneric(b, loc, imageType, sums, intoPadding(b, w),
                       [](OpBuilder &, Location, ValueRange x) { return x[0]; });
 }
 
@@ -637,13 +639,10 @@ SmallVector<Value> MaxPool2dGradOp::lowerToLinalg(OpBuilder &b) {
   Value maxima = firstMaxima(b, loc, getInput(), w);
   AffineMap window = AffineMap::get(
       6, 0, {dim(b, 0), dim(b, 1), dim(b, 2), dim(b, 3)}, b.getContext());
-  AffineMap offsets =
-      AffineMap::get(6, 0, {dim(b, 4), dim(b, 5)}, b.getContext());
-  Value offsetSizes =
-      b.create<tensor::EmptyOp>(loc, w.kernel, getType().getElementType());
   return {accumulateIntoImages(
-      b, loc, getType(), w, {getGrad(), maxima, offsetSizes},
-      {window, window, offsets}, windowReadMap(b, w),
+      b, loc, getType(), w,
+      {getGrad(), maxima, windowShape(b, loc, w, getType().getElementType())},
+      {window, window, windowShapeMap(b)}, windowReadMap(b, w),
       [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
         Value isMax = nested.create<arith::CmpIOp>(
             nestedLoc, arith::CmpIPredicate::eq, args[1],
