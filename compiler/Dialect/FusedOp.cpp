@@ -130,7 +130,10 @@ SmallVector<Value> FusedOp::lowerToLinalg(OpBuilder &b) {
     ReductionSpace space = reductionSpace(domain, reduction.getReducedAxes());
     iterators = space.iterators;
     outputs.push_back(
-        emptyTensor(b, getLoc(), space.resultType, reduction.getIdentity()));
+        emptyTensor(b, getLoc(),
+                    space.resultType.clone(
+                        reduction.getAccumulatorType(domain.getElementType())),
+                    reduction.getIdentity()));
     maps.push_back(space.resultMap);
   }
   auto generic = b.create<linalg::GenericOp>(
@@ -161,8 +164,8 @@ SmallVector<Value> FusedOp::lowerToLinalg(OpBuilder &b) {
              llvm::zip(yield.getValues(), accumulators)) {
           Value element = values.lookup(domainValueOf(value));
           ReductionOpInterface reduction = reductionOf(value);
-          yielded.push_back(reduction ? reduction.buildCombine(
-                                            nested, loc, accumulator, element)
+          yielded.push_back(reduction ? accumulate(nested, loc, reduction,
+                                                   accumulator, element)
                                       : element);
         }
         nested.create<linalg::YieldOp>(loc, yielded);
@@ -170,9 +173,12 @@ SmallVector<Value> FusedOp::lowerToLinalg(OpBuilder &b) {
   // A reduction with keepdims gets its size-1 axes back.
   SmallVector<Value> results;
   for (auto [computed, type] :
-       llvm::zip(generic.getResults(), getResultTypes()))
-    results.push_back(
-        buildReshape(b, getLoc(), computed, cast<RankedTensorType>(type)));
+       llvm::zip(generic.getResults(), getResultTypes())) {
+    auto resultType = cast<RankedTensorType>(type);
+    Value rounded =
+        roundedTo(b, getLoc(), computed, resultType.getElementType());
+    results.push_back(buildReshape(b, getLoc(), rounded, resultType));
+  }
   return results;
 }
 

@@ -149,22 +149,43 @@ ReductionSpace reductionSpace(RankedTensorType inputType,
   return space;
 }
 
+Value accumulate(OpBuilder &b, Location loc, ReductionOpInterface reduction,
+                 Value accumulator, Value element) {
+  if (element.getType() != accumulator.getType())
+    element = b.create<arith::ExtFOp>(loc, accumulator.getType(), element);
+  return reduction.buildCombine(b, loc, accumulator, element);
+}
+
+Value roundedTo(OpBuilder &b, Location loc, Value values, Type elementType) {
+  auto type = cast<RankedTensorType>(values.getType());
+  if (type.getElementType() == elementType)
+    return values;
+  return buildGeneric(b, loc, type.clone(elementType), values, {},
+                      [&](OpBuilder &nested, Location nestedLoc, ValueRange x) {
+                        return nested.create<arith::TruncFOp>(
+                            nestedLoc, elementType, x[0]);
+                      });
+}
+
 Value buildReduction(OpBuilder &b, Location loc, Value input,
-                     ArrayRef<int64_t> axes, double initValue,
-                     ScalarBodyFn combine) {
+                     ReductionOpInterface reduction) {
   auto inputType = cast<RankedTensorType>(input.getType());
-  ReductionSpace space = reductionSpace(inputType, axes);
-  Value init = emptyTensor(b, loc, space.resultType, initValue);
+  Type elementType = inputType.getElementType();
+  ReductionSpace space = reductionSpace(inputType, reduction.getReducedAxes());
+  RankedTensorType accumulators =
+      space.resultType.clone(reduction.getAccumulatorType(elementType));
+  Value init = emptyTensor(b, loc, accumulators, reduction.getIdentity());
   SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(inputType.getRank()),
                                  space.resultMap};
   auto generic = b.create<linalg::GenericOp>(
-      loc, space.resultType, input, init, maps, space.iterators,
+      loc, accumulators, input, init, maps, space.iterators,
       [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
-        // args = (element, accumulator); combine(accumulator, element).
-        Value result = combine(nested, nestedLoc, {args[1], args[0]});
+        // args = (element, accumulator).
+        Value result =
+            accumulate(nested, nestedLoc, reduction, args[1], args[0]);
         nested.create<linalg::YieldOp>(nestedLoc, result);
       });
-  return generic.getResult(0);
+  return roundedTo(b, loc, generic.getResult(0), elementType);
 }
 
 Value buildReshape(OpBuilder &b, Location loc, Value input,

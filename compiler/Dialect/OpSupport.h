@@ -98,12 +98,22 @@ struct ReductionSpace {
 ReductionSpace reductionSpace(mlir::RankedTensorType inputType,
                               llvm::ArrayRef<int64_t> axes);
 
-/// Reduces `input` over the (normalized, sorted) `axes`, starting from
-/// `initValue`, combining accumulator and element with `combine`. Returns a
-/// tensor without the reduced axes.
+/// Inside a reduction's loop: `element` extended to the accumulator's type
+/// (see ReductionOpInterface::getAccumulatorType) and combined into it.
+mlir::Value accumulate(mlir::OpBuilder &b, mlir::Location loc,
+                       ReductionOpInterface reduction, mlir::Value accumulator,
+                       mlir::Value element);
+
+/// The tensor `values` with its elements rounded to the float type
+/// `elementType`; `values` itself when they already have it.
+mlir::Value roundedTo(mlir::OpBuilder &b, mlir::Location loc,
+                      mlir::Value values, mlir::Type elementType);
+
+/// `reduction` of `input` over its axes, accumulated in its accumulator type
+/// and rounded once to the element type. Returns a tensor without the
+/// reduced axes.
 mlir::Value buildReduction(mlir::OpBuilder &b, mlir::Location loc,
-                           mlir::Value input, llvm::ArrayRef<int64_t> axes,
-                           double initValue, ScalarBodyFn combine);
+                           mlir::Value input, ReductionOpInterface reduction);
 
 /// Reshapes between two types with the same element count, using
 /// tensor.collapse_shape/expand_shape (views after bufferization).

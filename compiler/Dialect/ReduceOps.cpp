@@ -70,11 +70,7 @@ template <typename ReduceOp> SmallVector<int64_t> axesOf(ReduceOp op) {
 /// Reduces, then restores size-1 axes when keepdims asks for them.
 Value lowerReduction(ReductionOpInterface op, OpBuilder &b) {
   Location loc = op->getLoc();
-  Value reduced = buildReduction(
-      b, loc, op->getOperand(0), op.getReducedAxes(), op.getIdentity(),
-      [&](OpBuilder &nested, Location nestedLoc, ValueRange x) {
-        return op.buildCombine(nested, nestedLoc, x[0], x[1]);
-      });
+  Value reduced = buildReduction(b, loc, op->getOperand(0), op);
   return buildReshape(b, loc, reduced,
                       cast<RankedTensorType>(op->getResult(0).getType()));
 }
@@ -110,6 +106,10 @@ Value ReduceSumOp::buildCombine(OpBuilder &b, Location loc, Value accumulator,
 }
 
 SmallVector<int64_t> ReduceSumOp::getReducedAxes() { return axesOf(*this); }
+
+Type ReduceSumOp::getAccumulatorType(Type elementType) {
+  return elementType.isF32() ? Float64Type::get(getContext()) : elementType;
+}
 
 SmallVector<Value> ReduceSumOp::lowerToLinalg(OpBuilder &b) {
   return {lowerReduction(*this, b)};

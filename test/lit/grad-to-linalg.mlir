@@ -50,18 +50,22 @@ module attributes {grad.stage = "grad-fuse"} {
   }
 
   // A fused group with a reduction: one generic with two outputs, the
-  // stored values and the column sums accumulated from the same elements.
+  // stored values and the column sums accumulated from the same elements,
+  // in f64 for an f32 sum; a small loop rounds the sums back to f32.
   // CHECK-LABEL: func.func @fused_reduction
   func.func @fused_reduction(%x: tensor<4x8xf32>, %y: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<1x8xf32>) {
     // CHECK: %[[ZERO:.*]] = linalg.fill
     // CHECK: %[[R:.*]]:2 = linalg.generic
     // CHECK-SAME: iterator_types = ["reduction", "parallel"]
-    // CHECK-SAME: outs(%{{.*}}, %[[ZERO]] : tensor<4x8xf32>, tensor<8xf32>)
+    // CHECK-SAME: outs(%{{.*}}, %[[ZERO]] : tensor<4x8xf32>, tensor<8xf64>)
     // CHECK: %[[P:.*]] = arith.mulf
-    // CHECK: %[[S:.*]] = arith.addf %{{.*}}, %[[P]]
+    // CHECK: %[[WIDE:.*]] = arith.extf %[[P]] : f32 to f64
+    // CHECK: %[[S:.*]] = arith.addf %{{.*}}, %[[WIDE]] : f64
     // CHECK: linalg.yield %[[P]], %[[S]]
+    // CHECK: %[[ROUNDED:.*]] = linalg.generic {{.*}} ins(%[[R]]#1 : tensor<8xf64>)
+    // CHECK: arith.truncf
     // CHECK-NOT: linalg.generic
-    // CHECK: tensor.expand_shape %[[R]]#1
+    // CHECK: tensor.expand_shape %[[ROUNDED]]
     %r:2 = grad.fused(%x, %y) : (tensor<4x8xf32>, tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<1x8xf32>) {
     ^bb0(%a0: tensor<4x8xf32>, %a1: tensor<4x8xf32>):
       %p = grad.mul %a0, %a1 : tensor<4x8xf32>

@@ -79,6 +79,12 @@ def Grad_ReductionOpInterface : OpInterface<"ReductionOpInterface"> {
            "::mlir::Value":$accumulator, "::mlir::Value":$element)>,
     InterfaceMethod<"The sorted axes reduced over.",
                     "::llvm::SmallVector<int64_t>", "getReducedAxes", (ins)>,
+    InterfaceMethod<
+      "The type the accumulator is kept in when reducing elements of "
+      "`elementType`; buildCombine then gets elements extended to it, and "
+      "the result is rounded back once at the end.",
+      "::mlir::Type", "getAccumulatorType", (ins "::mlir::Type":$elementType),
+      "", "return elementType;">,
   ];
 }
 

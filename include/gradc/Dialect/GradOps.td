@@ -205,7 +205,13 @@ class Grad_ReduceOp<string mnemonic, string summaryText,
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
 }
 
-def Grad_ReduceSumOp : Grad_ReduceOp<"reduce_sum", "Sum over axes">;
+// A running f32 sum rounds at every element, and a convolution's bias
+// gradient sums 50,000 of them: sums of f32 accumulate in f64.
+def Grad_ReduceSumOp : Grad_ReduceOp<"reduce_sum", "Sum over axes",
+    [InferTypeOpAdaptor,
+     DeclareOpInterfaceMethods<Grad_ReductionOpInterface, ["getAccumulatorType"]>,
+     DeclareOpInterfaceMethods<Grad_LowerToLinalgOpInterface>,
+     DeclareOpInterfaceMethods<Grad_VJPOpInterface>]>;
 def Grad_ReduceMeanOp : Grad_ReduceOp<"reduce_mean", "Mean over axes",
     [InferTypeOpAdaptor, DeclareOpInterfaceMethods<Grad_DecomposeOpInterface>,
      DeclareOpInterfaceMethods<Grad_VJPOpInterface>]>;
