@@ -12,12 +12,7 @@ import torch.nn.functional as F
 
 
 def main():
-    args = sys.argv[1:]
-    steps = 50
-    if "--steps" in args:
-        at = args.index("--steps")
-        steps = int(args[at + 1])
-        del args[at:at + 2]
+    args, steps = steps_option(sys.argv[1:], default=50)
     batch, *sizes = (int(a) for a in args)
     torch.set_num_threads(2)
     params = []
@@ -40,6 +35,14 @@ def main():
         optimizer.step()
 
     print_median_step(step, steps, warmup=10)
+
+
+def steps_option(args, default):
+    """`args` without `--steps N`, and N (`default` when absent)."""
+    if "--steps" not in args:
+        return args, default
+    at = args.index("--steps")
+    return args[:at] + args[at + 2:], int(args[at + 1])
 
 
 def print_median_step(step, steps, warmup):

@@ -11,7 +11,7 @@ import sys
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from bench_torch import print_median_step
+from bench_torch import print_median_step, steps_option
 
 
 # Each model's optimize line in models/.
@@ -93,12 +93,7 @@ def step_flops(model, x):
 
 
 def main():
-    args = sys.argv[1:]
-    steps = 20
-    if "--steps" in args:
-        at = args.index("--steps")
-        steps = int(args[at + 1])
-        del args[at:at + 2]
+    args, steps = steps_option(sys.argv[1:], default=20)
     torch.set_num_threads(2)
     batch, image, classes, optimizer, model = globals()[args[0]]()
     optimizer = optimizer(model.parameters())

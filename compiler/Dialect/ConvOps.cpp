@@ -262,14 +262,25 @@ SmallVector<Value> windowLoop(
   return loop.getResults();
 }
 
-/// Over (n, c, y, x, i, j): where window (y, x) offset (i, j) reads the
-/// padded images, at (n, c, y * stride + i * dilation, ...).
-AffineMap windowReadMap(OpBuilder &b, const Window &w) {
-  return AffineMap::get(6, 0,
-                        {dim(b, 0), dim(b, 1),
-                         dim(b, 2) * w.stride[0] + dim(b, 4) * w.dilation[0],
-                         dim(b, 3) * w.stride[1] + dim(b, 5) * w.dilation[1]},
-                        b.getContext());
+/// Where offset (i, j) of window (y, x) over channel c of image n reads the
+/// padded images: (n, c, y * stride + i * dilation, x * stride + j *
+/// dilation). The loops are (n, c, y, x, i, j) for the pools, and for
+/// im2col, whose windows are rows, (n, y, x, c, i, j): `channel` and `row`
+/// give the positions of c and y (x follows y).
+AffineMap windowReadMap(OpBuilder &b, const Window &w, unsigned channel = 1,
+                        unsigned row = 2) {
+  return AffineMap::get(
+      6, 0,
+      {dim(b, 0), dim(b, channel),
+       dim(b, row) * w.stride[0] + dim(b, 4) * w.dilation[0],
+       dim(b, row + 1) * w.stride[1] + dim(b, 5) * w.dilation[1]},
+      b.getContext());
+}
+
+/// A reshape of `value` to `shape`, as a grad op.
+Value reshaped(OpBuilder &b, Location loc, Value value,
+               ArrayRef<int64_t> shape) {
+  return b.create<ReshapeOp>(loc, value, b.getDenseI64ArrayAttr(shape));
 }
 
 /// Adds what `body` computes at each point of a loop nest over windows into
@@ -398,13 +409,12 @@ Value Conv2dOp::decompose(OpBuilder &b) {
       b.create<Im2colOp>(loc, getInput(), b.getDenseI64ArrayAttr({w[2], w[3]}),
                          getStrideAttr(), getPaddingAttr(), getDilationAttr());
   int64_t rows = out[0] * out[2] * out[3], depth = w[1] * w[2] * w[3];
-  auto reshape = [&](Value value, ArrayRef<int64_t> shape) -> Value {
-    return b.create<ReshapeOp>(loc, value, b.getDenseI64ArrayAttr(shape));
-  };
-  Value product = b.create<MatmulOp>(loc, reshape(cols, {rows, depth}),
-                                     reshape(getWeight(), {w[0], depth}),
-                                     b.getBoolAttr(false), b.getBoolAttr(true));
-  Value channelsLast = reshape(product, {out[0], out[2], out[3], out[1]});
+  Value product =
+      b.create<MatmulOp>(loc, reshaped(b, loc, cols, {rows, depth}),
+                         reshaped(b, loc, getWeight(), {w[0], depth}),
+                         b.getBoolAttr(false), b.getBoolAttr(true));
+  Value channelsLast =
+      reshaped(b, loc, product, {out[0], out[2], out[3], out[1]});
   return b.create<TransposeOp>(loc, channelsLast,
                                b.getDenseI64ArrayAttr({0, 3, 1, 2}));
 }
@@ -449,13 +459,9 @@ SmallVector<Value> Im2colOp::lowerToLinalg(OpBuilder &b) {
   Window w = windowOf(*this, im2colKernel(*this));
   Value images =
       paddedImages(b, loc, getInput(), w, floatFill(getInput(), 0.0));
-  // (n, y, x, c, i, j) reads images (n, c, y * s + i * d, x * s + j * d).
-  AffineMap read =
-      AffineMap::get(6, 0,
-                     {dim(b, 0), dim(b, 3),
-                      dim(b, 1) * w.stride[0] + dim(b, 4) * w.dilation[0],
-                      dim(b, 2) * w.stride[1] + dim(b, 5) * w.dilation[1]},
-                     b.getContext());
+  // Window element (n, y, x, c, i, j) is image element (n, c, y * s + i * d,
+  // x * s + j * d).
+  AffineMap read = windowReadMap(b, w, /*channel=*/3, /*row=*/1);
   return {
       buildGeneric(b, loc, getType(), images, read,
                    [](OpBuilder &, Location, ValueRange x) { return x[0]; })};
@@ -520,12 +526,7 @@ SmallVector<Value> Col2imOp::lowerToLinalg(OpBuilder &b) {
   // element (n, c, y * s + i * d, x * s + j * d) that im2col copied it from.
   Location loc = getLoc();
   Window w = windowOf(*this, col2imKernel(*this));
-  AffineMap image =
-      AffineMap::get(6, 0,
-                     {dim(b, 0), dim(b, 3),
-                      dim(b, 1) * w.stride[0] + dim(b, 4) * w.dilation[0],
-                      dim(b, 2) * w.stride[1] + dim(b, 5) * w.dilation[1]},
-                     b.getContext());
+  AffineMap image = windowReadMap(b, w, /*channel=*/3, /*row=*/1);
   return {accumulateIntoImages(
       b, loc, getType(), w, getInput(), b.getMultiDimIdentityMap(6), image,
       [](OpBuilder &, Location, ValueRange x) { return x[0]; })};
@@ -672,15 +673,14 @@ Value AvgPool2dOp::decompose(OpBuilder &b) {
   Window w = windowOf(*this);
   ArrayRef<int64_t> in = getInput().getType().getShape();
   ArrayRef<int64_t> out = getType().getShape();
-  auto reshape = [&](Value value, ArrayRef<int64_t> shape) -> Value {
-    return b.create<ReshapeOp>(loc, value, b.getDenseI64ArrayAttr(shape));
-  };
-  Value channels = reshape(getInput(), {in[0] * in[1], 1, in[2], in[3]});
+  Value channels =
+      reshaped(b, loc, getInput(), {in[0] * in[1], 1, in[2], in[3]});
   Value windows = b.create<Im2colOp>(
       loc, channels, b.getDenseI64ArrayAttr(w.kernel),
       b.getDenseI64ArrayAttr(w.stride), getPaddingAttr(), getDilationAttr());
-  Value grouped = reshape(
-      windows, {out[0], out[1], out[2], out[3], w.kernel[0] * w.kernel[1]});
+  Value grouped =
+      reshaped(b, loc, windows,
+               {out[0], out[1], out[2], out[3], w.kernel[0] * w.kernel[1]});
   return b.create<ReduceMeanOp>(loc, grouped, b.getDenseI64ArrayAttr({4}),
                                 b.getBoolAttr(false));
 }
